@@ -1,0 +1,1 @@
+"""One module per ``directive-bot`` subcommand (see :mod:`bot.cli`)."""

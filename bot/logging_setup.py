@@ -1,0 +1,29 @@
+"""Logging with secrets redacted: bot tokens appear in Bot API URLs, and must never reach a log."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_TOKEN_IN_URL = re.compile(r"(/(?:file/)?bot)[^/\s]+")
+
+
+class RedactTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        redacted = _TOKEN_IN_URL.sub(r"\1<token>", msg)
+        if redacted != msg:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def setup_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactTokens())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs every request URL (with the token) at INFO.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

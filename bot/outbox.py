@@ -1,0 +1,226 @@
+"""The one sending path: every message the bot sends goes through :class:`Outbox`.
+
+Replies, broadcasts (``/thongbao``) and reminders share it, so each channel's rate
+limits hold whatever the mix.  A channel adapter provides a :class:`ChannelSender`
+that performs one API call and translates the transport's errors into the
+exceptions below; the outbox paces, retries and reports.
+
+Pacing: at most ``rate`` messages in any sliding window of ``1 s + margin`` per
+channel, and at most ``per_chat_burst`` messages per ``per_chat_window`` seconds to
+one chat.  A 429 pauses the whole channel for ``retry_after``; a 403 (the user
+blocked the bot) marks the recipient inactive and is not retried; network errors
+are retried with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.messages import Outgoing, Reply
+
+log = logging.getLogger(__name__)
+
+
+class SendError(Exception):
+    """Base of the errors a :class:`ChannelSender` raises."""
+
+
+class RetryAfter(SendError):
+    """The API answered 429: wait ``seconds`` before sending anything on this channel."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds}s")
+        self.seconds = float(seconds)
+
+
+class RecipientBlocked(SendError):
+    """The recipient blocked the bot (403) or the chat no longer exists: never retry."""
+
+
+class TransientSendError(SendError):
+    """Network error or 5xx: retry with backoff."""
+
+
+class PermanentSendError(SendError):
+    """The API refused the message itself (400): retrying cannot help."""
+
+
+class ChannelSender(Protocol):
+    """What an adapter gives the outbox: one API call per message, errors translated."""
+
+    channel: str
+
+    async def send(self, chat_id: str, reply: Reply) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """A channel's sending limits."""
+
+    rate: int = 30  # messages per window, all chats together
+    window: float = 1.0
+    margin: float = 0.02  # seconds added to the window: absorbs network jitter
+    per_chat_burst: int = 3
+    per_chat_window: float = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    outgoing: Outgoing
+    status: str  # "sent" | "blocked" | "failed"
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "sent"
+
+
+class SlidingWindowLimiter:
+    """At most ``limit`` acquisitions in any window of ``period`` seconds.
+
+    Unlike a token bucket with a burst, this can never exceed the limit in any
+    window a strict server might measure, yet still runs at the full rate.
+    """
+
+    def __init__(self, limit: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
+        if limit < 1 or period <= 0:
+            raise ValueError("limit must be >= 1 and period > 0")
+        self.limit = limit
+        self.period = period
+        self._clock = clock
+        self._stamps: deque[float] = deque()
+        self._lock = asyncio.Lock()
+        self._paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Hold every acquisition for ``seconds`` (a 429 told us to)."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = self._clock()
+                if now < self._paused_until:
+                    await asyncio.sleep(self._paused_until - now)
+                    continue
+                while self._stamps and now - self._stamps[0] >= self.period:
+                    self._stamps.popleft()
+                if len(self._stamps) < self.limit:
+                    self._stamps.append(now)
+                    return
+                await asyncio.sleep(self.period - (now - self._stamps[0]))
+
+
+BlockedCallback = Callable[[str], Awaitable[None] | None]
+
+
+class Outbox:
+    """Rate-limited, retrying delivery over the configured channels."""
+
+    def __init__(
+        self,
+        senders: dict[str, ChannelSender] | None = None,
+        limits: dict[str, RateLimit] | None = None,
+        on_blocked: BlockedCallback | None = None,
+        max_attempts: int = 5,
+        backoff: float = 0.5,
+    ) -> None:
+        self._senders: dict[str, ChannelSender] = dict(senders or {})
+        self._limits: dict[str, RateLimit] = dict(limits or {})
+        self._global: dict[str, SlidingWindowLimiter] = {}
+        self._per_chat: dict[tuple[str, str], SlidingWindowLimiter] = {}
+        self._on_blocked = on_blocked
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        for name in self._senders:
+            self._make_limiter(name)
+
+    def register(self, sender: ChannelSender, limit: RateLimit | None = None) -> None:
+        self._senders[sender.channel] = sender
+        if limit is not None:
+            self._limits[sender.channel] = limit
+        self._make_limiter(sender.channel)
+
+    def set_blocked_callback(self, callback: BlockedCallback | None) -> None:
+        self._on_blocked = callback
+
+    @property
+    def channels(self) -> list[str]:
+        return list(self._senders)
+
+    def _make_limiter(self, channel: str) -> None:
+        lim = self._limits.setdefault(channel, RateLimit())
+        self._global[channel] = SlidingWindowLimiter(lim.rate, lim.window + lim.margin)
+
+    def _chat_limiter(self, channel: str, chat_id: str) -> SlidingWindowLimiter:
+        key = (channel, chat_id)
+        limiter = self._per_chat.get(key)
+        if limiter is None:
+            lim = self._limits[channel]
+            limiter = SlidingWindowLimiter(lim.per_chat_burst, lim.per_chat_window + lim.margin)
+            if len(self._per_chat) > 50_000:  # bound memory: forget idle chats
+                self._per_chat.clear()
+            self._per_chat[key] = limiter
+        return limiter
+
+    async def send(self, out: Outgoing) -> DeliveryResult:
+        """Deliver one message, honouring limits; never raises for delivery problems."""
+        sender = self._senders.get(out.channel)
+        if sender is None:
+            return DeliveryResult(out, "failed", f"channel {out.channel!r} is not configured")
+        chat_limiter = self._chat_limiter(out.channel, out.chat_id)
+        global_limiter = self._global[out.channel]
+        delay = self.backoff
+        last_error = ""
+        for attempt in range(1, self.max_attempts + 1):
+            await chat_limiter.acquire()
+            await global_limiter.acquire()
+            try:
+                await sender.send(out.chat_id, out.reply)
+                return DeliveryResult(out, "sent")
+            except RetryAfter as exc:
+                log.warning("%s: 429, pausing %.1fs", out.channel, exc.seconds)
+                global_limiter.pause(exc.seconds)
+                last_error = str(exc)
+            except RecipientBlocked as exc:
+                log.info("%s: recipient %s blocked the bot", out.channel, out.user_key or out.chat_id)
+                if self._on_blocked and out.user_key:
+                    result = self._on_blocked(out.user_key)
+                    if asyncio.iscoroutine(result):
+                        await result
+                return DeliveryResult(out, "blocked", str(exc))
+            except PermanentSendError as exc:
+                log.error("%s: message refused for chat %s: %s", out.channel, out.chat_id, exc)
+                return DeliveryResult(out, "failed", str(exc))
+            except TransientSendError as exc:
+                last_error = str(exc)
+                log.warning("%s: transient error (attempt %d): %s", out.channel, attempt, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        return DeliveryResult(out, "failed", last_error or "too many attempts")
+
+    async def send_many(self, outs: Iterable[Outgoing], concurrency: int = 64) -> list[DeliveryResult]:
+        """Fan out at the channels' full allowed rate; results in input order."""
+        items = list(outs)
+        results: list[DeliveryResult | None] = [None] * len(items)
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for i in range(len(items)):
+            queue.put_nowait(i)
+
+        async def worker() -> None:
+            while True:
+                try:
+                    i = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                results[i] = await self.send(items[i])
+
+        workers = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, len(items))))]
+        await asyncio.gather(*workers)
+        return [r for r in results if r is not None]
