@@ -1,0 +1,90 @@
+"""``directive-bot ask``: answer one question, or a batch of JSON lines (the contract of score.py).
+
+    directive-bot ask "Sở Y tế dùng kinh phí nào?" [--unit "Sở Y tế"] [--json] [--pack DIR]
+    directive-bot ask --json -   # stdin: {"question", "unit"?} per line; stdout: one object per line
+
+Kept light on purpose: imports only :mod:`knowledge` (PyYAML + rapidfuzz), no Telegram stack, no database,
+so a cold start stays well under a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ask", help="hỏi một câu về văn bản (hoặc '-' để đọc nhiều câu JSON từ stdin)")
+    p.add_argument(
+        "question", nargs="+", help='câu hỏi; \'-\' để đọc từng dòng JSON {"question", "unit"} từ stdin'
+    )
+    p.add_argument("--unit", default=None, help="đơn vị của người hỏi (để cá nhân hóa câu trả lời)")
+    p.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    p.add_argument("--pack", default=None, help="thư mục gói tri thức (mặc định: gói 5500/UBND-NC kèm theo)")
+    p.set_defaults(func=run)
+
+
+def _engine(pack_dir: str | None):  # -> QAEngine
+    from knowledge import QAEngine, load_pack
+
+    return QAEngine(load_pack(pack_dir))
+
+
+def run(args: argparse.Namespace) -> int:
+    from knowledge import PackError
+
+    try:
+        engine = _engine(args.pack)
+    except PackError as exc:
+        print(f"Lỗi gói tri thức: {exc}", file=sys.stderr)
+        return 2
+    question = " ".join(args.question).strip()
+    if question == "-":
+        return batch(engine, sys.stdin, sys.stdout, json_out=args.json, default_unit=args.unit)
+    ans = engine.answer(question, unit=args.unit)
+    if args.json:
+        print(json.dumps(ans.to_json(), ensure_ascii=False))
+    else:
+        print(ans.render())
+    return 0
+
+
+def batch(
+    engine: Any, stdin: TextIO, stdout: TextIO, *, json_out: bool = True, default_unit: str | None = None
+) -> int:
+    """One JSON object out per input line, same order.  A malformed line gets a declined answer with an error
+    message instead of stopping the batch (the caller counts lines)."""
+    for line in stdin:
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise ValueError("not an object")
+            question = row.get("question", row.get("q"))
+            if not isinstance(question, str):
+                raise ValueError("missing question")
+            unit = row.get("unit") or default_unit
+            ans = engine.answer(
+                question,
+                unit=unit if isinstance(unit, str) else None,
+                context=row.get("context") if isinstance(row.get("context"), dict) else None,
+            )
+            out = ans.to_json()
+        except ValueError:
+            out = {
+                "answer": 'Dòng vào không hợp lệ: cần một đối tượng JSON có trường "question".',
+                "answered": False,
+                "confidence": 0.0,
+                "sources": [],
+                "suggestions": [],
+                "error": "bad_input",
+            }
+        if json_out:
+            stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        else:
+            stdout.write(out["answer"] + "\n\n")
+        stdout.flush()
+    return 0

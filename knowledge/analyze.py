@@ -1,0 +1,310 @@
+"""Question analysis: tokens (typo-repaired), units, categories, document numbers, self-reference,
+follow-up markers, foreign words.  One :class:`Analyzer` per pack, built once; :meth:`Analyzer.analyze` is
+pure and fast (a few hundred microseconds)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import extract
+
+from knowledge import lexicon
+from knowledge.normalize import fold, tokens
+from knowledge.numbers import DocNumber, NumberRecognizer
+from knowledge.pack import Pack, Unit
+from knowledge.units import PhraseFinder, UnitMatcher
+
+__all__ = ["Analysis", "Analyzer"]
+
+_WORD = re.compile(r"[a-z]+")
+
+
+@dataclass(slots=True)
+class Analysis:
+    text: str
+    folded: str
+    toks: list[str]
+    units: list[Unit] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    docs: list[DocNumber] = field(default_factory=list)
+    self_ref: bool = False
+    follow_up: bool = False
+    amount: bool = False
+    features: list[str] = field(
+        default_factory=list
+    )  # tokens used for retrieval (unit/category spans removed)
+    content: list[str] = field(default_factory=list)  # non-general tokens outside unit/category/number spans
+    foreign: list[str] = field(default_factory=list)  # content tokens the pack's vocabulary does not cover
+    asks: set[str] = field(default_factory=set)  # who / when / where / what / yesno
+    present: bool = False  # asks about "now" (hiện nay, năm nay ...)
+
+    @property
+    def known_docs(self) -> set[str]:
+        return {d.number for d in self.docs if d.known}
+
+    @property
+    def unknown_docs(self) -> list[str]:
+        return [d.number for d in self.docs if not d.known]
+
+
+class Analyzer:
+    def __init__(self, pack: Pack, texts: Iterable[str] = ()) -> None:
+        self.pack = pack
+        self.units = UnitMatcher(pack.units)
+        self.categories: PhraseFinder[str] = PhraseFinder()
+        for cat, spec in pack.categories.items():
+            for alias in spec.get("aliases", []):
+                self.categories.add(tokens(alias), cat)
+        docs = pack.known_numbers()
+        self.numbers = NumberRecognizer(docs, pack.data.get("other_numbers", []))
+
+        # Vocabulary: every syllable and adjacent pair the pack uses.  Unit and category names count for typo
+        # repair but not for coverage: outside a unit mention, "xây dựng", "nông thôn" are not the directive's
+        # subject (unit mentions themselves are covered as spans).
+        counts: Counter[str] = Counter()
+        bigrams: set[str] = set()
+        for t in self._pack_texts(pack, texts):
+            toks = tokens(t)
+            counts.update(toks)
+            bigrams.update(f"{a} {b}" for a, b in itertools.pairwise(toks))
+        repair_bigrams = set(bigrams)
+        for t in self._name_texts(pack):
+            toks = tokens(t)
+            counts.update(toks)
+            repair_bigrams.update(f"{a} {b}" for a, b in itertools.pairwise(toks))
+        general = set(lexicon.GENERAL)
+        for phrase in lexicon.GENERAL_PHRASES | lexicon.FOLLOW_UP | lexicon.SELF_WORDS:
+            # phrases cover their words only together ("giai thich" does not make "giai" general)
+            parts = tokens(phrase)
+            if len(parts) == 1:
+                general.add(parts[0])
+            pairs = [f"{a} {b}" for a, b in itertools.pairwise(parts)]
+            bigrams.update(pairs)
+            repair_bigrams.update(pairs)
+        self.general = frozenset(general)
+        self.counts = counts
+        self.vocab = frozenset(w for w in counts if _WORD.fullmatch(w)) | self.general
+        self.bigrams = frozenset(bigrams)  # coverage: the directive's own word pairs
+        self.repair_bigrams = frozenset(repair_bigrams)  # typo repair: also unit and category names
+        self._vocab_list = sorted(self.vocab)
+        self._near_cache: dict[str, tuple[str, ...]] = {}
+
+    @staticmethod
+    def _pack_texts(pack: Pack, extra: Iterable[str]) -> Iterable[str]:
+        yield pack.text
+        for p in pack.passages.values():
+            yield p.text
+        for e in pack.entries:
+            yield from e.questions
+            yield e.answer
+        for d in pack.documents:
+            yield str(d.get("title", ""))
+        yield from extra
+
+    @staticmethod
+    def _name_texts(pack: Pack) -> Iterable[str]:
+        for u in pack.units:
+            yield u.name
+            yield from u.aliases
+        for spec in pack.categories.values():
+            yield from spec.get("aliases", [])
+            yield str(spec.get("label", ""))
+
+    # -- typo repair ----------------------------------------------------------------------------------------
+    def _nearest(self, tok: str, max_d: int) -> tuple[str, ...]:
+        hit = self._near_cache.get(tok)
+        if hit is None:
+            res = extract(tok, self._vocab_list, scorer=Levenshtein.distance, score_cutoff=max_d, limit=12)
+            hit = tuple(c for c, d, _ in res if d <= max_d and abs(len(c) - len(tok)) <= max_d)
+            if len(self._near_cache) > 20000:
+                self._near_cache.clear()
+            self._near_cache[tok] = hit
+        return hit
+
+    def repair(self, toks: list[str]) -> list[str]:
+        """Fix unknown syllables: glued words ("kinhphi"), and one-letter slips ("kinh phis", "nhiem vuj"),
+        accepted only when the fix forms a known pair with a neighbour (or is long and unambiguous)."""
+        out: list[str] = []
+        n = len(toks)
+        for i, tok in enumerate(toks):
+            if tok in self.vocab or not tok.isalpha():
+                out.append(tok)
+                continue
+            prev = out[-1] if out else None
+            nxt = toks[i + 1] if i + 1 < n else None
+            split = self._split(tok)
+            if split:
+                out.extend(split)
+                continue
+            fixed = self._fix(tok, prev, nxt)
+            out.append(fixed or tok)
+        return out
+
+    def _split(self, tok: str) -> list[str] | None:
+        if len(tok) < 5:
+            return None
+        for k in range(2, len(tok) - 1):
+            a, b = tok[:k], tok[k:]
+            if f"{a} {b}" in self.repair_bigrams and a in self.vocab and b in self.vocab:
+                return [a, b]
+        return None
+
+    def _fix(self, tok: str, prev: str | None, nxt: str | None) -> str | None:
+        max_d = 1 if len(tok) <= 5 else 2
+        cands = self._nearest(tok, max_d)
+        if not cands:
+            return None
+        in_context = [
+            c
+            for c in cands
+            if (prev is not None and f"{prev} {c}" in self.repair_bigrams)
+            or (nxt is not None and f"{c} {nxt}" in self.repair_bigrams)
+        ]
+        if in_context:
+            return max(in_context, key=lambda c: (-Levenshtein.distance(tok, c), self.counts.get(c, 0)))
+        close = [c for c in cands if Levenshtein.distance(tok, c) == 1]
+        if len(tok) >= 5 and len(close) == 1:
+            return close[0]
+        return None
+
+    # -- analysis -------------------------------------------------------------------------------------------
+    def analyze(self, text: str) -> Analysis:
+        folded = fold(text)
+        toks = self.repair(tokens(text, self.vocab))
+        a = Analysis(text=text, folded=folded, toks=toks)
+        a.docs = self.numbers.find(text)
+        taken: set[int] = set()
+        unit_mentions = self.units.find(toks, taken)
+        cat_mentions = self.categories.find(toks, taken)
+        a.units = _dedupe([m.item for m in unit_mentions])
+        a.categories = _dedupe([m.item for m in cat_mentions])
+        joined = " ".join(toks)
+        self_spans = _self_spans(toks)
+        a.self_ref = bool(self_spans)
+        a.amount = any(_has_phrase(joined, p) for p in lexicon.AMOUNT_PHRASES)
+        a.present = any(_has_phrase(joined, p) for p in lexicon.PRESENT_PHRASES)
+        a.features = _strip_numbers(
+            [t for i, t in enumerate(toks) if i not in taken and i not in self_spans],
+            {d.number for d in a.docs},
+        )
+        a.asks = _question_types(toks)
+        a.follow_up = _follow_up(a.features)
+        doc_tokens = {d.number for d in a.docs}
+        covered = [False] * len(toks)
+        for i, t in enumerate(toks):
+            if i in taken or t in self.general or t.isdigit() or t in doc_tokens:
+                covered[i] = True
+                continue
+            left = toks[i - 1] if i > 0 else None
+            right = toks[i + 1] if i + 1 < len(toks) else None
+            if (left is not None and f"{left} {t}" in self.bigrams) or (
+                right is not None and f"{t} {right}" in self.bigrams
+            ):
+                covered[i] = True
+        for i, t in enumerate(toks):
+            if i in taken or t in self.general or t.isdigit():
+                continue
+            a.content.append(t)
+            if not covered[i]:
+                a.foreign.append(t)
+        return a
+
+
+_DOC_TAIL = ("uy", "ban", "nhan", "dan", "nc")
+
+
+def _question_types(toks: list[str]) -> set[str]:
+    """What kind of answer the question wants: who / when / where / what / yesno (empty when unclear)."""
+    joined = " " + " ".join(toks) + " "
+    out: set[str] = set()
+    if " ai " in joined or any(
+        f" {w} " in joined for w in ("ten la gi", "ten gi", "co quan nao", "don vi nao", "ong nao", "ba nao")
+    ):
+        out.add("who")
+    if any(f" {w} " in joined for w in ("khi nao", "nam nao", "thang nao", "bao lau")):
+        out.add("when")
+    if " dau " in joined:
+        out.add("where")
+    if " gi " in joined and "who" not in out:
+        out.add("what")
+    if toks and (
+        toks[-1] in ("khong", "chua", "ko", "k") or " phai khong " in joined or " dung khong " in joined
+    ):
+        out.add("yesno")
+    return out
+
+
+def _strip_numbers(toks: list[str], docs: set[str]) -> list[str]:
+    """Drop document numbers and their "/UBND-NC" tail: they are matched by :mod:`knowledge.numbers`, not by
+    word overlap ("5500/UBND-NC ngày nào" must not look like "1395 ngày nào").  Others ("mục 1") stay."""
+    out: list[str] = []
+    skip = False
+    for t in toks:
+        if t.isdigit() and (t.lstrip("0") in docs or len(t) >= 3):
+            skip = True
+            continue
+        if skip and t in _DOC_TAIL:
+            continue
+        skip = False
+        out.append(t)
+    return out
+
+
+def _dedupe(items: list) -> list:
+    seen = set()
+    out = []
+    for x in items:
+        key = getattr(x, "name", x)
+        if key not in seen:
+            seen.add(key)
+            out.append(x)
+    return out
+
+
+def _has_phrase(joined: str, phrase: str) -> bool:
+    return f" {phrase} " in f" {joined} "
+
+
+_SELF_TAILS = (
+    ("chung", "toi"),
+    ("chung", "em"),
+    ("chung", "minh"),
+    ("minh",),
+    ("toi",),
+    ("em",),
+    ("ta",),
+    ("nha",),
+)
+
+
+def _self_spans(toks: list[str]) -> set[int]:
+    """Token positions of self-references: "chúng tôi", "đơn vị mình", "huyện em", "bên tôi", "tôi" first."""
+    out: set[int] = set()
+    n = len(toks)
+    for i in range(n):
+        if toks[i] == "chung" and i + 1 < n and toks[i + 1] in ("toi", "em", "minh"):
+            out.update((i, i + 1))
+        for hl in (2, 1):
+            head = " ".join(toks[i : i + hl])
+            if len(toks[i : i + hl]) == hl and head in lexicon.SELF_HEADS:
+                for tail in _SELF_TAILS:
+                    j = i + hl
+                    if tuple(toks[j : j + len(tail)]) == tail:
+                        out.update(range(j, j + len(tail)))
+    if toks[:1] in (["toi"], ["em"]):
+        out.add(0)
+    return out
+
+
+def _follow_up(features: list[str]) -> bool:
+    if not features:
+        return True
+    joined = " ".join(features)
+    return features[0] in {"con", "the", "vay", "rieng"} or any(
+        _has_phrase(joined, p) for p in ("thi sao", "the nao roi", "thi the nao", "cung vay a", "con doi voi")
+    )

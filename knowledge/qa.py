@@ -1,0 +1,475 @@
+"""Question answering over a knowledge pack.
+
+``QAEngine(pack).answer(question, unit=None, context=None) -> Answer``
+
+Pipeline (all in-process, no I/O after construction):
+
+1. greetings / thanks / help get a short friendly reply (``kind`` "greeting" / "thanks" / "help",
+   ``answered=False``: they are not knowledge answers, and the question log must not count them as facts);
+2. analysis (:mod:`knowledge.analyze`): normalized tokens, units and categories, document numbers,
+   self-reference ("chúng tôi"), follow-up markers ("còn ... thì sao?"), foreign words;
+3. a document number the pack does not know (1234, 6000, 999 ...) -> decline, naming the number;
+   a question about money amounts -> decline (the directive states none) while pointing to the provision;
+4. retrieval over the entries' phrasings (TF-IDF cosine, :mod:`knowledge.index`), adjusted for document
+   numbers; follow-ups reuse the previous topic with the newly named unit;
+5. confidence = retrieval score x coverage (share of the question's words the pack knows); below
+   ``threshold`` the engine declines with up to 3 suggested questions;
+6. entries with a ``topic`` (funding, duties, reporting) are rendered for the unit: the one named in the
+   question, else the asker's own unit, else the category named, else the general answer.
+
+Every answer carries its sources (document, reference, verbatim quote).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from knowledge import lexicon
+from knowledge.analyze import Analysis, Analyzer
+from knowledge.index import Index
+from knowledge.normalize import fold, nfc
+from knowledge.pack import Entry, Pack, Source, Unit
+
+__all__ = ["Answer", "QAEngine"]
+
+MAX_QUESTION = 2000  # characters considered; longer input is cut (the channels refuse far shorter ones)
+TOPICS_BY_CATEGORY = ("funding", "duties", "reporting", "addressees")
+# Topics where the asker's own unit is assumed even when the question does not say "chúng tôi".
+PERSONAL_TOPICS = ("funding", "duties", "reporting")
+
+
+@dataclass(slots=True)
+class Answer:
+    """The engine's reply.
+
+    ``kind``: "answer" (a fact of the pack), "decline" (out of scope / below threshold), "unknown_document",
+    "amount" (asks for a sum the directive does not state: declined with a pointer), "greeting", "thanks",
+    "help".  ``answered`` is True only for "answer".  ``context`` is a small JSON-serializable dict to pass
+    back with the same user's next question (follow-ups like "còn Sở Y tế thì sao?").
+    """
+
+    text: str
+    answered: bool
+    confidence: float
+    sources: list[Source] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    context: dict[str, Any] = field(default_factory=dict)
+    kind: str = "answer"
+    entry_id: str | None = None
+
+    @property
+    def declined(self) -> bool:
+        """True when the bot could not answer a real question (what the question log should flag)."""
+        return self.kind in ("decline", "unknown_document", "amount")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "answered": self.answered,
+            "confidence": round(self.confidence, 3),
+            "sources": [s.to_json() for s in self.sources],
+            "suggestions": list(self.suggestions),
+        }
+
+    def render(self, sources: bool = True, suggestions: bool = True) -> str:
+        """Plain text for a channel: the answer, its sources, then suggested questions."""
+        parts = [self.text]
+        if sources and self.sources:
+            lines = ["Nguồn:"]
+            for s in self.sources:
+                lines.append(f"- {s.document}, {s.ref}: «{s.quote}»")
+            parts.append("\n".join(lines))
+        if suggestions and self.suggestions:
+            parts.append("Bạn có thể hỏi:\n" + "\n".join(f"- {q}" for q in self.suggestions))
+        return "\n\n".join(parts)
+
+
+class QAEngine:
+    """Answers questions about one pack.  Thread-safe after construction (no mutable state per call)."""
+
+    threshold = 0.40
+
+    def __init__(self, pack: Pack) -> None:
+        self.pack = pack
+        self.analyzer = Analyzer(pack)
+        self.entries: list[Entry] = list(pack.entries)
+        self.by_id = {e.id: e for e in self.entries}
+        docs: list[tuple[int, list[str]]] = []
+        for i, e in enumerate(self.entries):
+            for q in e.questions:
+                docs.append((i, self.analyzer.analyze(q).features))
+        self.index = Index(docs, boost=lexicon.QUESTION_BOOST)
+        self.topic_entry = {e.topic: e for e in self.entries if e.topic}
+        self.doc_entries = {e.doc: e for e in self.entries if e.topic == "document" and e.doc}
+        meta = pack.meta
+        self.number = str(meta.get("number", pack.document))
+        self.default_suggestions = list(
+            pack.suggestions or [e.suggest for e in self.entries[:3] if e.suggest]
+        )[:3]
+        self.contact = str(pack.data.get("contact", ""))
+
+    # -- public -----------------------------------------------------------------------------------------
+    def answer(self, question: str, unit: str | None = None, context: dict[str, Any] | None = None) -> Answer:
+        question = nfc(str(question or ""))[:MAX_QUESTION].strip()
+        context = context if isinstance(context, dict) else {}
+        asker = self._resolve_unit(unit)
+        folded = fold(question)
+        if not folded:
+            help_answer = self._help()
+            help_answer.context = dict(context)
+            return help_answer
+        social = self._social(folded)
+        if social is not None:
+            social.context = dict(context)  # small talk does not break a follow-up chain
+            return social
+
+        a = self.analyzer.analyze(question)
+        if a.unknown_docs and not a.known_docs:
+            return self._unknown_document(a)
+        if a.amount:
+            return self._amount(a)
+        answer = self._answer(a, asker, context)
+        if not answer.answered and not answer.context:
+            answer.context = dict(context)
+        return answer
+
+    def _answer(self, a: Analysis, asker: Unit | None, context: dict[str, Any]) -> Answer:
+
+        ranked = self.index.search(a.features, limit=8, light=self.analyzer.general)
+        scored = [(self.entries[i], self._adjust(self.entries[i], s, a)) for i, s in ranked]
+        scored.sort(key=lambda x: -x[1])
+        best, score = scored[0] if scored else (None, 0.0)
+        coverage = self._coverage(a)
+
+        # Follow-up: "còn Sở Y tế thì sao?" right after a topic question.
+        follow = self._follow_up(a, context, score)
+        if follow is not None:
+            best, score = follow
+            coverage = max(coverage, 0.9)
+
+        # A bare unit or category ("Sở Y tế", "còn huyện Ba Tơ?") with no topic: overview for that unit.
+        if (a.units or a.categories) and score < self.threshold and not a.foreign and _only_function(a):
+            return self._overview(a, asker)
+
+        confidence = max(0.0, min(1.0, score * coverage * (0.7 if a.present else 1.0)))
+        if best is None or confidence < self.threshold:
+            return self._decline(a, scored, confidence)
+        return self._render(best, a, asker, confidence, scored, context)
+
+    # -- scoring --------------------------------------------------------------------------------------------
+    def _adjust(self, entry: Entry, score: float, a: Analysis) -> float:
+        known = a.known_docs
+        if entry.asks and a.asks and not (a.asks & set(entry.asks)):
+            score *= 0.7  # "ai ký" is not answered by a date, "ngày nào" not by a name
+        main = str(self.pack.meta.get("number_short", ""))
+        if entry.doc and entry.doc != main and entry.doc not in known:
+            # an entry about a referenced decision, for a question that does not name it
+            score *= 0.75
+        if known and entry.doc:
+            if entry.doc in known:
+                score = min(1.0, score * 1.15 + 0.05)
+                if entry.topic == "document":
+                    # the question names this decision: its summary (date, signer, title) is the best we have
+                    score = max(score, 0.5)
+            elif entry.doc != "5500" or known - {"5500"}:
+                score *= 0.55
+        return score
+
+    @staticmethod
+    def _coverage(a: Analysis) -> float:
+        n_foreign = len(a.foreign)
+        if n_foreign == 0:
+            return 1.0
+        share = n_foreign / max(len(a.content), 1)
+        if n_foreign == 1:
+            return 0.85 if share <= 0.25 else 0.65 if share <= 0.5 else 0.45
+        if n_foreign == 2:
+            return 0.6 if share <= 0.25 else 0.35
+        return 0.25
+
+    def _follow_up(self, a: Analysis, context: dict[str, Any], score: float) -> tuple[Entry, float] | None:
+        prev = self.by_id.get(str(context.get("entry", "")))
+        if prev is None or a.foreign:
+            return None
+        weak = score < 0.5 or a.follow_up
+        if not weak:
+            return None
+        if prev.topic in TOPICS_BY_CATEGORY and (a.units or a.categories):
+            return prev, max(score, 0.75)
+        if prev.topic == "document" and a.known_docs:
+            for num in a.known_docs:
+                entry = self.doc_entries.get(num)
+                if entry is not None:
+                    return entry, max(score, 0.75)
+        return None
+
+    # -- rendering ------------------------------------------------------------------------------------------
+    def _render(
+        self,
+        entry: Entry,
+        a: Analysis,
+        asker: Unit | None,
+        confidence: float,
+        scored: list[tuple[Entry, float]],
+        context: dict[str, Any],
+    ) -> Answer:
+        targets = self._targets(entry, a, asker, context)
+        if entry.topic in TOPICS_BY_CATEGORY and targets:
+            texts: list[str] = []
+            sources: list[Source] = []
+            for target in targets[:3]:
+                t, s = self._topic_text(entry.topic or "", target)
+                texts.append(t)
+                sources.extend(x for x in s if x not in sources)
+            text = " ".join(texts)
+        else:
+            text, sources = entry.answer, list(entry.sources)
+        ctx: dict[str, Any] = {"entry": entry.id}
+        if targets and isinstance(targets[0], Unit):
+            ctx["unit"] = targets[0].name
+        elif targets:
+            ctx["category"] = targets[0]
+        suggestions = [e.suggest for e, s in scored[1:] if e.id != entry.id and e.suggest and s > 0.15][:3]
+        return Answer(
+            text=text,
+            answered=True,
+            confidence=confidence,
+            sources=sources,
+            suggestions=suggestions,
+            context=ctx,
+            kind="answer",
+            entry_id=entry.id,
+        )
+
+    def _targets(
+        self, entry: Entry, a: Analysis, asker: Unit | None, context: dict[str, Any]
+    ) -> list[Unit | str]:
+        """Who a topic answer is about: units named > own unit (self-reference) > categories named >
+        previous unit (follow-up) > the asker's unit > nobody (general answer)."""
+        if entry.topic not in TOPICS_BY_CATEGORY:
+            return []
+        if a.units:
+            return list(a.units)
+        if asker is not None and a.self_ref:
+            return [asker]
+        if a.categories:
+            if asker is not None and asker.category in a.categories and a.self_ref:
+                return [asker]
+            return list(a.categories)
+        prev_unit = self.pack.unit(str(context.get("unit", ""))) if context.get("unit") else None
+        if prev_unit is not None and a.follow_up:
+            return [prev_unit]
+        if asker is not None and entry.topic in PERSONAL_TOPICS:
+            return [asker]
+        return []
+
+    def _topic_text(self, topic: str, target: Unit | str) -> tuple[str, list[Source]]:
+        if isinstance(target, Unit):
+            unit_name, category, standing = target.name, target.category, target.standing_office
+        else:
+            category, standing = target, False
+            unit_name = self.pack.category_label(category)
+        spec = self.pack.categories.get(category, {})
+        label = str(spec.get("label", category))
+        if topic == "addressees":
+            return self._addressee_text(target, unit_name, category)
+        if topic == "duties" and standing:
+            block = self.pack.data.get("standing_office_duties", {})
+            return _fill(block.get("text", ""), unit_name, label, self.contact, standing), self._sources(
+                block
+            )
+        if topic == "reporting":
+            block = self.pack.data.get("reporting", {})
+            tmpl = block.get("text", "") if standing else block.get("unit_text") or block.get("text", "")
+            return _fill(tmpl, unit_name, label, self.contact, standing), self._sources(block)
+        block = spec.get(topic) or {}
+        if not block:
+            entry = self.topic_entry.get(topic)
+            return (entry.answer, list(entry.sources)) if entry else ("", [])
+        return _fill(block.get("text", ""), unit_name, label, self.contact, standing), self._sources(block)
+
+    def _addressee_text(self, target: Unit | str, unit_name: str, category: str) -> tuple[str, list[Source]]:
+        lines = self.pack.data.get("addressees", [])
+        named = next((x for x in lines if isinstance(target, Unit) and x.get("unit") == target.name), None)
+        line = named or next((x for x in lines if x.get("category") == category and not x.get("unit")), None)
+        if line is None:
+            line = next((x for x in lines if x.get("category") == category), None)
+        if line is None:
+            entry = self.topic_entry["addressees"]
+            return entry.answer, list(entry.sources)
+        src = [self.pack.source({"passage": line["passage"]})] if line.get("passage") else []
+        quoted = str(line["text"])
+        if named is not None or not isinstance(target, Unit):
+            text = f"Có. Phần Kính gửi của công văn có “{quoted}”."
+        else:
+            text = f"Có. Công văn kính gửi “{quoted}”; {unit_name} thuộc nhóm này."
+        return text, src
+
+    def _sources(self, block: dict[str, Any]) -> list[Source]:
+        return [self.pack.source(s) for s in block.get("sources", [])]
+
+    def _overview(self, a: Analysis, asker: Unit | None) -> Answer:
+        target: Unit | str = a.units[0] if a.units else a.categories[0]
+        texts: list[str] = []
+        sources: list[Source] = []
+        for topic in ("duties", "funding"):
+            t, s = self._topic_text(topic, target)
+            if t:
+                texts.append(t)
+                sources.extend(x for x in s if x not in sources)
+        ctx: dict[str, Any] = {"entry": "duties"}
+        if isinstance(target, Unit):
+            ctx["unit"] = target.name
+            intro = f"{target.name} thuộc nhóm {self.pack.category_label(target.category)}."
+        else:
+            ctx["category"] = target
+            intro = ""
+        text = " ".join(x for x in [intro, *texts] if x)
+        sugg = [e.suggest for e in (self.topic_entry.get("reporting"),) if e and e.suggest]
+        return Answer(
+            text=text,
+            answered=True,
+            confidence=0.6,
+            sources=sources,
+            suggestions=sugg,
+            context=ctx,
+            kind="answer",
+            entry_id="overview",
+        )
+
+    # -- declines and small talk ----------------------------------------------------------------------------
+    def _decline(self, a: Analysis, scored: list[tuple[Entry, float]], confidence: float) -> Answer:
+        sugg = [e.suggest for e, s in scored if e.suggest and s >= 0.2][:3] or self.default_suggestions
+        text = (
+            f"Xin lỗi, câu hỏi này nằm ngoài nội dung văn bản {self.number} nên tôi chưa trả lời được. "
+            "Tôi chỉ trả lời những gì công văn nêu; bạn có thể hỏi lại theo các gợi ý dưới đây."
+        )
+        return Answer(text=text, answered=False, confidence=confidence, suggestions=sugg[:3], kind="decline")
+
+    def _unknown_document(self, a: Analysis) -> Answer:
+        nums = ", ".join(dict.fromkeys(a.unknown_docs))
+        known = [
+            str(d.get("number"))
+            for d in self.pack.documents
+            if str(d.get("id")) != self.pack.meta.get("number_short")
+        ]
+        ref = f" và các văn bản được công văn dẫn chiếu ({', '.join(known)})" if known else ""
+        text = (
+            f"Xin lỗi, tôi không có thông tin về văn bản số {nums}. Tôi chỉ trả lời theo văn bản "
+            f"{self.number}{ref}."
+        )
+        return Answer(
+            text=text,
+            answered=False,
+            confidence=0.0,
+            suggestions=self.default_suggestions,
+            kind="unknown_document",
+        )
+
+    def _amount(self, a: Analysis) -> Answer:
+        entry = self.topic_entry.get("funding")
+        pointer = f" Về nguồn kinh phí, công văn chỉ nêu: {entry.answer}" if entry else ""
+        text = (
+            f"Xin lỗi, văn bản {self.number} không nêu số tiền hay mức chi cụ thể nên tôi không trả lời được "
+            f"câu hỏi này.{pointer}"
+        )
+        sources = list(entry.sources) if entry else []
+        return Answer(
+            text=text,
+            answered=False,
+            confidence=0.0,
+            sources=sources,
+            suggestions=self.default_suggestions,
+            kind="amount",
+        )
+
+    def _social(self, folded: str) -> Answer | None:
+        stripped = folded.replace("/", " ").strip()
+        words = stripped.split()
+        # tolerate a trailing "a", "nhe", "bot", "ban" ...
+        core = (
+            " ".join(w for w in words if w not in {"a", "nhe", "nha", "ne", "bot", "oi", "ad", "admin"})
+            or stripped
+        )
+        name = self.number
+        if core in lexicon.GREETINGS or stripped in lexicon.GREETINGS:
+            return Answer(
+                text=(
+                    f"Xin chào! Tôi là trợ lý hỏi đáp về văn bản {name}. Bạn cứ hỏi về nội dung công văn, "
+                    "ví dụ kinh phí, nhiệm vụ của đơn vị hay việc báo cáo kết quả."
+                ),
+                answered=False,
+                confidence=1.0,
+                suggestions=self.default_suggestions,
+                kind="greeting",
+            )
+        if core in lexicon.THANKS or stripped in lexicon.THANKS:
+            return Answer(
+                text=f"Không có gì ạ. Cần hỏi thêm về văn bản {name}, bạn cứ nhắn nhé.",
+                answered=False,
+                confidence=1.0,
+                kind="thanks",
+            )
+        if core in lexicon.HELP or stripped in lexicon.HELP:
+            return self._help()
+        return None
+
+    def _help(self) -> Answer:
+        return Answer(
+            text=(
+                f"Tôi trả lời câu hỏi về văn bản {self.number}: ai ký, ngày ban hành, gửi cho ai, "
+                "nhiệm vụ của từng đơn vị, kinh phí áp dụng, báo cáo kết quả, các quyết định được dẫn chiếu. "
+                "Mỗi câu trả lời "
+                "kèm trích dẫn nguồn. Hãy gõ câu hỏi bằng tiếng Việt, có dấu hoặc không dấu."
+            ),
+            answered=False,
+            confidence=1.0,
+            suggestions=self.default_suggestions,
+            kind="help",
+        )
+
+    # -- helpers --------------------------------------------------------------------------------------------
+    def _resolve_unit(self, unit: str | None) -> Unit | None:
+        if not unit:
+            return None
+        exact = self.pack.unit(unit)
+        if exact is not None:
+            return exact
+        ranked = self.analyzer.units.match(unit, limit=1)
+        if ranked and ranked[0][1] >= 85:
+            return ranked[0][0]
+        return None
+
+
+def _only_function(a: Analysis) -> bool:
+    """After removing units/categories, only function words (or a follow-up marker) remain."""
+    return not a.content
+
+
+_SENT = re.compile(r"(?<=[.;])\s+")
+
+
+def _fill(template: str, unit: str, label: str, contact: str, standing: bool) -> str:
+    text = " ".join(str(template).split())
+    if standing:
+        # The standing office is not told to "contact the standing office".
+        text = " ".join(
+            s for s in _SENT.split(text) if "liên hệ Công an tỉnh" not in s and "{contact}" not in s
+        )
+    text = text.replace("{unit}", unit).replace("{label}", label).replace("{contact}", contact)
+    return _capitalize(text)
+
+
+def _capitalize(text: str) -> str:
+    def up(m: re.Match[str]) -> str:
+        return m.group(1) + m.group(2).upper()
+
+    text = re.sub(r"(^|[.!?]\s+)(\w)", up, text)
+    return text
+
+
+def dumps(answer: Answer) -> str:
+    return json.dumps(answer.to_json(), ensure_ascii=False)

@@ -1,0 +1,64 @@
+"""Question analysis: typo repair, units/categories, self-reference, follow-ups, foreign words."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.analyze import Analyzer
+
+
+@pytest.fixture(scope="module")
+def analyzer(pack) -> Analyzer:  # type: ignore[no-untyped-def]
+    return Analyzer(pack)
+
+
+def test_glued_and_mistyped_syllables_are_repaired(analyzer: Analyzer) -> None:
+    assert analyzer.analyze("kinhphi so nganh").toks[:2] == ["kinh", "phi"]
+    assert analyzer.analyze("nhiem vuj cong an tinh").toks[:2] == ["nhiem", "vu"]
+
+
+def test_repair_needs_context(analyzer: Analyzer) -> None:
+    # "hoc" is one letter from known syllables but forms no known pair: left alone, and counted as foreign
+    a = analyzer.analyze("kinh phí sửa chữa trường học")
+    assert "hoc" in a.toks
+    assert "hoc" in a.foreign
+
+
+def test_units_categories_and_features(analyzer: Analyzer) -> None:
+    a = analyzer.analyze("Huyện Bình Sơn áp dụng kinh phí theo đâu?")
+    assert [u.name for u in a.units] == ["UBND huyện Bình Sơn"]
+    assert "binh" not in a.features and "kinh" in a.features
+    b = analyzer.analyze("Kinh phí của các sở, ban, ngành?")
+    assert b.categories == ["department"] and not b.units
+
+
+def test_self_reference(analyzer: Analyzer) -> None:
+    for q in (
+        "chúng tôi dùng kinh phí nào",
+        "don vi minh lam gi",
+        "huyện em báo cáo khi nào",
+        "Bên tôi thì sao",
+    ):
+        a = analyzer.analyze(q)
+        assert a.self_ref, q
+        assert "toi" not in a.features and "minh" not in a.features
+    assert not analyzer.analyze("Ai ký công văn?").self_ref
+
+
+def test_follow_up_markers(analyzer: Analyzer) -> None:
+    assert analyzer.analyze("còn Sở Y tế thì sao?").follow_up
+    assert analyzer.analyze("thế còn huyện Ba Tơ").follow_up
+    assert not analyzer.analyze("Kinh phí của Sở Y tế").follow_up
+
+
+def test_amount_questions(analyzer: Analyzer) -> None:
+    assert analyzer.analyze("Mỗi huyện được cấp bao nhiêu tiền").amount
+    assert analyzer.analyze("kinh phí là bao nhiêu").amount
+    assert not analyzer.analyze("QĐ 1790 ngày bao nhiêu").amount
+
+
+def test_foreign_words(analyzer: Analyzer) -> None:
+    assert analyzer.analyze("Cách nộp thuế thu nhập cá nhân").foreign
+    assert not analyzer.analyze("Kinh phí của Sở Y tế theo quy định nào").foreign
+    # unit names do not make their words part of the directive's subject outside a unit mention
+    assert analyzer.analyze("xây dựng nông thôn mới").foreign

@@ -1,0 +1,69 @@
+"""Unit recognition: in questions (exact spans on normalized tokens) and as names (fuzzy ranking)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.normalize import tokens
+from knowledge.units import UnitMatcher
+
+
+@pytest.fixture(scope="module")
+def matcher(pack) -> UnitMatcher:  # type: ignore[no-untyped-def]
+    return UnitMatcher(pack.units)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("Huyện Bình Sơn áp dụng kinh phí theo đâu?", "UBND huyện Bình Sơn"),
+        ("huyen binh son", "UBND huyện Bình Sơn"),
+        ("UBND TP Quảng Ngãi", "UBND thành phố Quảng Ngãi"),
+        ("TX Đức Phổ", "UBND thị xã Đức Phổ"),
+        ("So KH&DT dung kinh phi nao", "Sở Kế hoạch và Đầu tư"),
+        ("CA tỉnh phải làm gì", "Công an tỉnh"),
+        ("Bộ CHQS tỉnh", "Bộ Chỉ huy Quân sự tỉnh"),
+        ("Đài PT-TH Quảng Ngãi", "Đài Phát thanh - Truyền hình Quảng Ngãi"),
+        ("Ủy ban MTTQ tỉnh", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh"),
+        ("SỞ Y TẾ", "Sở Y tế"),
+    ],
+)
+def test_find_in_question(matcher: UnitMatcher, text: str, unit: str) -> None:
+    found = matcher.find(tokens(text))
+    assert [m.item.name for m in found][:1] == [unit]
+
+
+def test_longest_name_wins(matcher: UnitMatcher) -> None:
+    found = matcher.find(tokens("Công an tỉnh Quảng Ngãi"))
+    assert [m.item.name for m in found] == ["Công an tỉnh"]
+
+
+def test_generic_words_are_not_units(matcher: UnitMatcher) -> None:
+    for text in ("UBND tỉnh báo cáo", "tỉnh Quảng Ngãi", "kinh phí tài chính", "công an"):
+        assert matcher.find(tokens(text)) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "min_score"),
+    [
+        ("binh son", "UBND huyện Bình Sơn", 100),
+        ("UBND huyen Son Ha", "UBND huyện Sơn Hà", 100),
+        ("Sở Tài chánh", "Sở Tài chính", 85),
+        ("Binh Soon", "UBND huyện Bình Sơn", 85),
+        ("y tế", "Sở Y tế", 85),
+        ("hoi phu nu", "Hội Liên hiệp Phụ nữ tỉnh", 85),
+    ],
+)
+def test_match_ranks_the_right_unit_first(
+    matcher: UnitMatcher, text: str, unit: str, min_score: float
+) -> None:
+    ranked = matcher.match(text, limit=3)
+    assert ranked[0][0].name == unit
+    assert ranked[0][1] >= min_score
+    assert len(ranked) <= 3
+
+
+def test_match_nonsense_scores_low(matcher: UnitMatcher) -> None:
+    ranked = matcher.match("xyz qwerty", limit=3)
+    assert all(score < 60 for _, score in ranked)
+    assert matcher.match("", limit=3) == []
