@@ -31,7 +31,7 @@ from knowledge.normalize import tokens  # noqa: E402
 from knowledge.pack import Entry, Pack  # noqa: E402
 
 DEV = Path("/work/shared/eval/dev_questions.jsonl")
-SETS = [DEV, ROOT / "tests/data/qa_cases.jsonl", ROOT / "tests/data/qa_cases_2.jsonl"]
+SETS = [DEV, *sorted((ROOT / "tests/data").glob("qa_cases*.jsonl"))]
 
 
 def questions() -> list[tuple[str, str | None]]:

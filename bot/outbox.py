@@ -10,6 +10,13 @@ channel, and at most ``per_chat_burst`` messages per ``per_chat_window`` seconds
 one chat.  A 429 pauses the whole channel for ``retry_after``; a 403 (the user
 blocked the bot) marks the recipient inactive and is not retried; network errors
 are retried with exponential backoff.
+
+Hooks (used by the reminder ledger, optional for everyone else): ``before_send`` is
+awaited once per message *after* its rate-limit slot is granted and right before the
+API call; returning False skips the message (status ``"skipped"``), so a caller can
+record "about to send" as late as possible, or cancel a message that is no longer
+wanted.  ``on_result`` (``send_many``) is awaited with each message's result as soon
+as it is known, not at the end of the fan-out.
 """
 
 from __future__ import annotations
@@ -73,8 +80,9 @@ class RateLimit:
 @dataclass(frozen=True, slots=True)
 class DeliveryResult:
     outgoing: Outgoing
-    status: str  # "sent" | "blocked" | "failed"
+    status: str  # "sent" | "blocked" | "failed" | "skipped" (before_send said no)
     error: str = ""
+    retryable: bool = False  # failed for a transient reason (network, 5xx, 429s): worth trying later
 
     @property
     def ok(self) -> bool:
@@ -102,7 +110,8 @@ class SlidingWindowLimiter:
         """Hold every acquisition for ``seconds`` (a 429 told us to)."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> float:
+        """Wait for a slot; returns its time stamp (see :meth:`restamp`)."""
         async with self._lock:
             while True:
                 now = self._clock()
@@ -113,11 +122,30 @@ class SlidingWindowLimiter:
                     self._stamps.popleft()
                 if len(self._stamps) < self.limit:
                     self._stamps.append(now)
-                    return
+                    return now
                 await asyncio.sleep(self.period - (now - self._stamps[0]))
+
+    def restamp(self, stamp: float) -> bool:
+        """Move a granted slot's time stamp to now (the message really leaves now, not at grant time).
+
+        Moving a stamp later can only delay later acquisitions, never allow more: a
+        message holds its slot from grant until ``period`` after it really leaves, so
+        the limit holds in any window measured when messages leave. (A stamp moved past
+        younger ones merely makes the head-of-queue check conservative.) Returns False
+        when the slot already expired (the work between grant and send took longer than
+        ``period``): the caller must acquire a new one.
+        """
+        now = self._clock()
+        for i in range(len(self._stamps) - 1, -1, -1):
+            if self._stamps[i] == stamp:
+                self._stamps[i] = max(stamp, now)
+                return True
+        return False
 
 
 BlockedCallback = Callable[[str], Awaitable[None] | None]
+BeforeSend = Callable[[Outgoing], Awaitable[bool]]
+OnResult = Callable[["DeliveryResult"], Awaitable[None]]
 
 
 class Outbox:
@@ -154,6 +182,10 @@ class Outbox:
     def channels(self) -> list[str]:
         return list(self._senders)
 
+    def limit(self, channel: str) -> RateLimit | None:
+        """The channel's sending limits (None if the channel is not configured)."""
+        return self._limits.get(channel) if channel in self._senders else None
+
     def _make_limiter(self, channel: str) -> None:
         lim = self._limits.setdefault(channel, RateLimit())
         self._global[channel] = SlidingWindowLimiter(lim.rate, lim.window + lim.margin)
@@ -169,7 +201,7 @@ class Outbox:
             self._per_chat[key] = limiter
         return limiter
 
-    async def send(self, out: Outgoing) -> DeliveryResult:
+    async def send(self, out: Outgoing, *, before_send: BeforeSend | None = None) -> DeliveryResult:
         """Deliver one message, honouring limits; never raises for delivery problems."""
         sender = self._senders.get(out.channel)
         if sender is None:
@@ -179,8 +211,20 @@ class Outbox:
         delay = self.backoff
         last_error = ""
         for attempt in range(1, self.max_attempts + 1):
-            await chat_limiter.acquire()
-            await global_limiter.acquire()
+            chat_stamp = await chat_limiter.acquire()
+            stamp = await global_limiter.acquire()
+            if before_send is not None and attempt == 1:
+                try:
+                    proceed = await before_send(out)
+                except Exception as exc:  # the caller could not record the attempt: do not send
+                    log.exception("%s: before_send failed for chat %s", out.channel, out.chat_id)
+                    return DeliveryResult(out, "failed", f"before_send: {exc}"[:500], retryable=True)
+                if not proceed:
+                    return DeliveryResult(out, "skipped")
+                if not chat_limiter.restamp(chat_stamp):
+                    await chat_limiter.acquire()
+                if not global_limiter.restamp(stamp):
+                    await global_limiter.acquire()
             try:
                 await sender.send(out.chat_id, out.reply)
                 return DeliveryResult(out, "sent")
@@ -203,9 +247,19 @@ class Outbox:
                 log.warning("%s: transient error (attempt %d): %s", out.channel, attempt, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
-        return DeliveryResult(out, "failed", last_error or "too many attempts")
+            except Exception as exc:  # an adapter bug must not kill a fan-out: report, do not retry
+                log.exception("%s: unexpected error sending to chat %s", out.channel, out.chat_id)
+                return DeliveryResult(out, "failed", f"{exc.__class__.__name__}: {exc}"[:500])
+        return DeliveryResult(out, "failed", last_error or "too many attempts", retryable=True)
 
-    async def send_many(self, outs: Iterable[Outgoing], concurrency: int = 64) -> list[DeliveryResult]:
+    async def send_many(
+        self,
+        outs: Iterable[Outgoing],
+        concurrency: int = 64,
+        *,
+        before_send: BeforeSend | None = None,
+        on_result: OnResult | None = None,
+    ) -> list[DeliveryResult]:
         """Fan out at the channels' full allowed rate; results in input order."""
         items = list(outs)
         results: list[DeliveryResult | None] = [None] * len(items)
@@ -219,7 +273,13 @@ class Outbox:
                     i = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                results[i] = await self.send(items[i])
+                result = await self.send(items[i], before_send=before_send)
+                results[i] = result
+                if on_result is not None:
+                    try:
+                        await on_result(result)
+                    except Exception:  # keep fanning out; the caller logs its own failure
+                        log.exception("on_result failed for chat %s", items[i].chat_id)
 
         workers = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, len(items))))]
         await asyncio.gather(*workers)

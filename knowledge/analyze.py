@@ -19,7 +19,7 @@ from knowledge.numbers import DocNumber, NumberRecognizer
 from knowledge.pack import Pack, Unit
 from knowledge.units import PhraseFinder, UnitMatcher
 
-__all__ = ["Analysis", "Analyzer"]
+__all__ = ["Analysis", "Analyzer", "ref_head"]
 
 _WORD = re.compile(r"[a-z]+")
 
@@ -35,6 +35,10 @@ class Analysis:
     self_ref: bool = False
     follow_up: bool = False
     amount: bool = False
+    personal: bool = False  # asks for personal details (birth, home town, phone ...)
+    offices: list[tuple[int, int]] = field(default_factory=list)  # token spans of office titles ("giám đốc")
+    mention_starts: set[int] = field(default_factory=set)  # where unit / category mentions start
+    refs: list[str] = field(default_factory=list)  # passage references named ("Mục 2", "Câu kết")
     features: list[str] = field(
         default_factory=list
     )  # tokens used for retrieval (unit/category spans removed)
@@ -55,11 +59,21 @@ class Analysis:
 class Analyzer:
     def __init__(self, pack: Pack, texts: Iterable[str] = ()) -> None:
         self.pack = pack
-        self.units = UnitMatcher(pack.units)
+        category_aliases = [a for spec in pack.categories.values() for a in spec.get("aliases", [])]
+        self.units = UnitMatcher(pack.units, reserved=category_aliases)
         self.categories: PhraseFinder[str] = PhraseFinder()
         for cat, spec in pack.categories.items():
             for alias in spec.get("aliases", []):
                 self.categories.add(tokens(alias), cat)
+        # Passage references as officials cite them ("Mục 2", "điểm 2", "Câu kết", "Nơi nhận"): the head of
+        # each passage's ref ("Mục 3, gạch đầu dòng 1" -> "Mục 3", "Trích yếu (V/v)" -> "Trích yếu").
+        self.refs: PhraseFinder[str] = PhraseFinder()
+        for passage in pack.passages.values():
+            head = ref_head(passage.ref)
+            toks = tokens(head)
+            self.refs.add(toks, head)
+            if len(toks) == 2 and toks[0] == "muc" and toks[1].isdigit():
+                self.refs.add(["diem", toks[1]], head)
         docs = pack.known_numbers()
         self.numbers = NumberRecognizer(docs, pack.data.get("other_numbers", []))
 
@@ -73,20 +87,30 @@ class Analyzer:
             counts.update(toks)
             bigrams.update(f"{a} {b}" for a, b in itertools.pairwise(toks))
         repair_bigrams = set(bigrams)
+        name_bigrams: set[str] = set()
+        name_trigrams: set[str] = set()
         for t in self._name_texts(pack):
             toks = tokens(t)
             counts.update(toks)
-            repair_bigrams.update(f"{a} {b}" for a, b in itertools.pairwise(toks))
+            name_bigrams.update(f"{a} {b}" for a, b in itertools.pairwise(toks))
+            name_trigrams.update(" ".join(toks[i : i + 3]) for i in range(len(toks) - 2))
+        repair_bigrams |= name_bigrams
+        self.name_trigrams = frozenset(name_trigrams)
         general = set(lexicon.GENERAL)
-        for phrase in lexicon.GENERAL_PHRASES | lexicon.FOLLOW_UP | lexicon.SELF_WORDS:
+        general_pairs: set[str] = set()
+        for phrase in (
+            lexicon.GENERAL_PHRASES | lexicon.FOLLOW_UP | lexicon.SELF_WORDS | lexicon.DOCUMENT_WORDS
+        ):
             # phrases cover their words only together ("giai thich" does not make "giai" general)
             parts = tokens(phrase)
             if len(parts) == 1:
                 general.add(parts[0])
             pairs = [f"{a} {b}" for a, b in itertools.pairwise(parts)]
+            general_pairs.update(pairs)
             bigrams.update(pairs)
             repair_bigrams.update(pairs)
         self.general = frozenset(general)
+        self.general_pairs = frozenset(general_pairs)  # "ban hanh", "quy dinh": general only together
         self.counts = counts
         self.vocab = frozenset(w for w in counts if _WORD.fullmatch(w)) | self.general
         self.bigrams = frozenset(bigrams)  # coverage: the directive's own word pairs
@@ -141,7 +165,9 @@ class Analyzer:
             if split:
                 out.extend(split)
                 continue
-            fixed = self._fix(tok, prev, nxt)
+            prev2 = out[-2] if len(out) > 1 else None
+            nxt2 = toks[i + 2] if i + 2 < n else None
+            fixed = self._fix(tok, prev, nxt, prev2, nxt2)
             out.append(fixed or tok)
         return out
 
@@ -154,19 +180,44 @@ class Analyzer:
                 return [a, b]
         return None
 
-    def _fix(self, tok: str, prev: str | None, nxt: str | None) -> str | None:
+    def _fix(
+        self,
+        tok: str,
+        prev: str | None,
+        nxt: str | None,
+        prev2: str | None = None,
+        nxt2: str | None = None,
+    ) -> str | None:
         max_d = 1 if len(tok) <= 5 else 2
         cands = self._nearest(tok, max_d)
         if not cands:
             return None
-        in_context = [
-            c
-            for c in cands
-            if (prev is not None and f"{prev} {c}" in self.repair_bigrams)
-            or (nxt is not None and f"{c} {nxt}" in self.repair_bigrams)
-        ]
+        # A well-formed syllable the pack does not use is usually a real word ("thường trú", "đăng ký"), not
+        # a slip: it is only repaired into a unit or category name ("công an tin" -> "công an tỉnh").
+        real = is_syllable(tok)
+        if real:
+            # only inside a unit or category name, with two words of context ("công an tin" -> "tỉnh")
+            prev2 = prev2 or ""
+            nxt2 = nxt2 or ""
+            in_context = [
+                c
+                for c in cands
+                if f"{prev2} {prev} {c}" in self.name_trigrams
+                or f"{prev} {c} {nxt}" in self.name_trigrams
+                or f"{c} {nxt} {nxt2}" in self.name_trigrams
+            ]
+        else:
+            pairs = self.repair_bigrams
+            in_context = [
+                c
+                for c in cands
+                if (prev is not None and f"{prev} {c}" in pairs)
+                or (nxt is not None and f"{c} {nxt}" in pairs)
+            ]
         if in_context:
             return max(in_context, key=lambda c: (-Levenshtein.distance(tok, c), self.counts.get(c, 0)))
+        if real:
+            return None
         close = [c for c in cands if Levenshtein.distance(tok, c) == 1]
         if len(tok) >= 5 and len(close) == 1:
             return close[0]
@@ -181,12 +232,16 @@ class Analyzer:
         taken: set[int] = set()
         unit_mentions = self.units.find(toks, taken)
         cat_mentions = self.categories.find(toks, taken)
+        a.refs = _dedupe([m.item for m in self.refs.find(toks)])
         a.units = _dedupe([m.item for m in unit_mentions])
         a.categories = _dedupe([m.item for m in cat_mentions])
         joined = " ".join(toks)
         self_spans = _self_spans(toks)
         a.self_ref = bool(self_spans)
-        a.amount = any(_has_phrase(joined, p) for p in lexicon.AMOUNT_PHRASES)
+        a.amount = _asks_amount(joined)
+        a.personal = any(_has_phrase(joined, p) for p in lexicon.PERSONAL_PHRASES)
+        a.offices = _office_spans(toks)
+        a.mention_starts = {m.start for m in unit_mentions} | {m.start for m in cat_mentions}
         a.present = any(_has_phrase(joined, p) for p in lexicon.PRESENT_PHRASES)
         a.features = _strip_numbers(
             [t for i, t in enumerate(toks) if i not in taken and i not in self_spans],
@@ -206,8 +261,14 @@ class Analyzer:
                 right is not None and f"{t} {right}" in self.bigrams
             ):
                 covered[i] = True
+        in_phrase = {
+            j
+            for i in range(len(toks) - 1)
+            if f"{toks[i]} {toks[i + 1]}" in self.general_pairs
+            for j in (i, i + 1)
+        }
         for i, t in enumerate(toks):
-            if i in taken or t in self.general or t.isdigit():
+            if i in taken or t in self.general or t.isdigit() or i in in_phrase:
                 continue
             a.content.append(t)
             if not covered[i]:
@@ -216,6 +277,22 @@ class Analyzer:
 
 
 _DOC_TAIL = ("uy", "ban", "nhan", "dan", "nc")
+
+# A folded Vietnamese syllable: onset, one to three vowels, coda; no doubled letter (Telex "aa", "ee", typos
+# "tinhh").  Approximate on purpose: it only decides how cautious typo repair is.
+_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?"
+)
+_DOUBLED = re.compile(r"([a-z])\1")
+
+
+def is_syllable(tok: str) -> bool:
+    return bool(_SYLLABLE.fullmatch(tok)) and not _DOUBLED.search(tok)
+
+
+def ref_head(ref: str) -> str:
+    """ "Mục 3, gạch đầu dòng 1" -> "Mục 3"; "Trích yếu (V/v)" -> "Trích yếu"."""
+    return ref.split(",")[0].split("(")[0].strip()
 
 
 def _question_types(toks: list[str]) -> set[str]:
@@ -268,6 +345,34 @@ def _dedupe(items: list) -> list:
 
 def _has_phrase(joined: str, phrase: str) -> bool:
     return f" {phrase} " in f" {joined} "
+
+
+def _asks_amount(joined: str) -> bool:
+    """A sum of money: an explicit amount phrase ("bao nhiêu tiền", "mức chi"), or a money word and a
+    quantifier anywhere in the question ("kinh phí năm 2024 cho Công an tỉnh là bao nhiêu")."""
+    if any(_has_phrase(joined, p) for p in lexicon.AMOUNT_PHRASES):
+        return True
+    return any(_has_phrase(joined, q) for q in lexicon.AMOUNT_QUANTIFIERS) and any(
+        _has_phrase(joined, w) for w in lexicon.MONEY_WORDS
+    )
+
+
+_OFFICES = sorted((tuple(t.split()) for t in lexicon.OFFICE_TITLES), key=len, reverse=True)
+
+
+def _office_spans(toks: list[str]) -> list[tuple[int, int]]:
+    """Token spans of office titles, longest first, non-overlapping ("phó chủ tịch" is not "chủ tịch")."""
+    out: list[tuple[int, int]] = []
+    i, n = 0, len(toks)
+    while i < n:
+        for title in _OFFICES:
+            if tuple(toks[i : i + len(title)]) == title:
+                out.append((i, i + len(title)))
+                i += len(title)
+                break
+        else:
+            i += 1
+    return out
 
 
 _SELF_TAILS = (

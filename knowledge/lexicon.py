@@ -394,4 +394,133 @@ PRESENT_PHRASES: tuple[str, ...] = (
     "hom nay",
     "moi nhat",
     "luc nay",
+    "duong nhiem",
+    "dang giu",
+    "hien giu",
+    "hien la",
+    "dang la",
+)
+
+# Money words: with a remaining "bao nhiêu" / "mấy" (after "ngày bao nhiêu" -> "khi nao" and the like
+# have been rewritten) they make an amount question wherever they stand ("kinh phí năm 2024 cho X là bao
+# nhiêu").
+MONEY_WORDS: tuple[str, ...] = (
+    "kinh phi",
+    "tien",
+    "ngan sach",
+    "chi phi",
+    "luong",
+    "phu cap",
+    "ho tro",
+    "tien thuong",
+    "duoc cap",
+    "cap phat",
+    "chi tra",
+    "muc chi",
+    "von",
+)
+AMOUNT_QUANTIFIERS: tuple[str, ...] = (
+    "bao nhieu",
+    "may trieu",
+    "may ty",
+    "may tram",
+    "may chuc",
+    "may nghin",
+)
+
+# Personal details: a directive names its signer, nothing about the person (birth, home town, contacts ...).
+PERSONAL_PHRASES: tuple[str, ...] = (
+    "sinh nam",
+    "nam sinh",
+    "ngay sinh",
+    "sinh ngay",
+    "sinh ra",
+    "que quan",
+    "que o",
+    "que dau",
+    "que nao",
+    "bao nhieu tuoi",
+    "may tuoi",
+    "tuoi",
+    "tieu su",
+    "gia dinh",
+    "vo con",
+    "so dien thoai",
+    "dien thoai",
+    "sdt",
+    "email",
+    "dia chi nha",
+    "nha o dau",
+    "hoc van",
+    "trinh do hoc van",
+    "bang cap",
+    "facebook",
+    "zalo",
+)
+
+# Office titles: "ai là Chủ tịch ...", "Giám đốc Công an tỉnh là ai" ask for the person holding an office.  A
+# pack answers them only for the offices it lists under ``known_offices`` (the signer's title ...) and
+# never for "now" (hiện nay): a dated directive does not know who holds an office today.
+OFFICE_TITLES: tuple[str, ...] = (
+    "chu tich",
+    "pho chu tich",
+    "giam doc",
+    "pho giam doc",
+    "bi thu",
+    "pho bi thu",
+    "truong ban",
+    "pho truong ban",
+    "chanh van phong",
+    "pho chanh van phong",
+    "chanh thanh tra",
+    "truong phong",
+    "thu truong",
+    "lanh dao",
+    "nguoi dung dau",
+    "chi huy truong",
+    "tong bien tap",
+    "thu tuong",
+    "bo truong",
+)
+
+# Words of questions about any document (its parts, what it says): general, never "foreign".
+DOCUMENT_WORDS: frozenset[str] = frozenset(
+    {
+        "ky",
+        "thuoc",
+        "gui",
+        "nhan",
+        "nhan duoc",
+        "phat hanh",
+        "hieu luc",
+        "nhac",
+        "nhac den",
+        "de cap",
+        "neu",
+        "ghi",
+        "viet",
+        "noi",
+        "doan",
+        "phan",
+        "muc",
+        "khoan",
+        "diem",
+        "cau",
+        "ket",
+        "cau ket",
+        "phan ket",
+        "ket thuc",
+        "cuoi",
+        "dau",
+        "mo dau",
+        "dong",
+        "trang",
+        "ten",
+        "cu the",
+        "thu nhat",
+        "thu hai",
+        "thu ba",
+        "thu tu",
+        "cuoi cung",
+    }
 )

@@ -186,13 +186,18 @@ def expand(words: list[str]) -> list[str]:
     return out
 
 
+# Final "i" / "y" are two spellings of one syllable after these onsets ("kí" = "ký", "lí do" = "lý do",
+# "tỉ đồng" = "tỷ đồng", "quí" = "quý").  "hi" is left alone (a greeting).
+_I_Y = {"ki": "ky", "li": "ly", "mi": "my", "ti": "ty", "qui": "quy", "si": "sy"}
+
+
 def tokens(text: str, known: frozenset[str] | set[str] | None = None) -> list[str]:
     """Folded, abbreviation-expanded tokens.  With ``known`` syllables, Telex leftovers are repaired first.
 
     Document numbers keep their digits (``5500/ubnd-nc`` -> ``5500 uy ban nhan dan nc``).
     """
     folded = fold(text).replace("/", " ")
-    words = folded.split()
+    words = [_I_Y.get(w, w) for w in folded.split()]
     if known:
         words = [telex_fix(w, known) for w in words]
     return expand(words)

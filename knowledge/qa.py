@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge import lexicon
-from knowledge.analyze import Analysis, Analyzer
+from knowledge.analyze import Analysis, Analyzer, ref_head
 from knowledge.index import Index
-from knowledge.normalize import fold, nfc
+from knowledge.normalize import fold, nfc, tokens
 from knowledge.pack import Entry, Pack, Source, Unit
 
 __all__ = ["Answer", "QAEngine"]
@@ -39,6 +39,8 @@ MAX_QUESTION = 2000  # characters considered; longer input is cut (the channels 
 TOPICS_BY_CATEGORY = ("funding", "duties", "reporting", "addressees")
 # Topics where the asker's own unit is assumed even when the question does not say "chúng tôi".
 PERSONAL_TOPICS = ("funding", "duties", "reporting")
+FOLLOW_TOPIC_MIN = 0.25  # retrieval score enough for a topic change inside a follow-up ("còn báo cáo?")
+MISSING_FLOOR = 0.5  # score factor when none of the question's known content words is in the entry
 
 
 @dataclass(slots=True)
@@ -46,7 +48,8 @@ class Answer:
     """The engine's reply.
 
     ``kind``: "answer" (a fact of the pack), "decline" (out of scope / below threshold), "unknown_document",
-    "amount" (asks for a sum the directive does not state: declined with a pointer), "greeting", "thanks",
+    "amount" (asks for a sum the directive does not state: declined with a pointer), "not_stated" (a person:
+    who holds an office now, or personal details -- declined, naming the signer), "greeting", "thanks",
     "help".  ``answered`` is True only for "answer".  ``context`` is a small JSON-serializable dict to pass
     back with the same user's next question (follow-ups like "còn Sở Y tế thì sao?").
     """
@@ -63,7 +66,7 @@ class Answer:
     @property
     def declined(self) -> bool:
         """True when the bot could not answer a real question (what the question log should flag)."""
-        return self.kind in ("decline", "unknown_document", "amount")
+        return self.kind in ("decline", "unknown_document", "amount", "not_stated")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,6 +105,21 @@ class QAEngine:
             for q in e.questions:
                 docs.append((i, self.analyzer.analyze(q).features))
         self.index = Index(docs, boost=lexicon.QUESTION_BOOST)
+        # What each entry can speak about: the words of its phrasings and of its answer.  A question word
+        # the pack knows but the chosen entry never mentions ("kinh phí" for the entry on the letter's
+        # basis) means the entry answers another question (see _content_fit).
+        self.cover: list[frozenset[str]] = []
+        for i, e in enumerate(self.entries):
+            words = {x for x in self.index.bags.get(i, ()) if "_" not in x}
+            words.update(tokens(e.answer))
+            self.cover.append(frozenset(words))
+        self.entry_index = {e.id: i for i, e in enumerate(self.entries)}
+        # Words that identify the letter itself (its subject line, issuer, place): a question quoting them
+        # ("công văn về việc tiếp tục nhân rộng mô hình ... ký ngày nào?") names the document, not a topic.
+        meta = pack.meta
+        self.identifying = frozenset(
+            t for key in ("subject", "issuer", "place") for t in tokens(str(meta.get(key, "")))
+        )
         self.topic_entry = {e.topic: e for e in self.entries if e.topic}
         self.doc_entries = {e.doc: e for e in self.entries if e.topic == "document" and e.doc}
         meta = pack.meta
@@ -110,6 +128,9 @@ class QAEngine:
             pack.suggestions or [e.suggest for e in self.entries[:3] if e.suggest]
         )[:3]
         self.contact = str(pack.data.get("contact", ""))
+        signer = meta.get("signer") or {}
+        offices = pack.data.get("known_offices") or ([signer["title"]] if signer.get("title") else [])
+        self.known_offices = sorted({tuple(tokens(str(o))) for o in offices}, key=len, reverse=True)
 
     # -- public -----------------------------------------------------------------------------------------
     def answer(self, question: str, unit: str | None = None, context: dict[str, Any] | None = None) -> Answer:
@@ -129,8 +150,15 @@ class QAEngine:
         a = self.analyzer.analyze(question)
         if a.unknown_docs and not a.known_docs:
             return self._unknown_document(a)
-        if a.amount:
-            return self._amount(a)
+        if a.personal:
+            return self._not_stated(a, "personal")
+        if self._asks_office_holder(a):
+            return self._not_stated(a, "holder")
+        if a.amount or (
+            context.get("amount") and a.follow_up and (a.units or a.categories) and not a.foreign
+        ):
+            # "còn Sở Y tế thì sao?" after an amount question asks the same about Sở Y tế
+            return self._amount(a, asker)
         answer = self._answer(a, asker, context)
         if not answer.answered and not answer.context:
             answer.context = dict(context)
@@ -149,6 +177,16 @@ class QAEngine:
         if follow is not None:
             best, score = follow
             coverage = max(coverage, 0.9)
+        elif (
+            best is not None
+            and a.follow_up
+            and best.topic in TOPICS_BY_CATEGORY
+            and (context.get("unit") or context.get("category"))
+            and not (a.units or a.categories or a.foreign)
+            and score >= FOLLOW_TOPIC_MIN
+        ):
+            # "còn nhiệm vụ thì sao?" after a funding answer: the new topic, for the conversation's unit
+            score = max(score, 0.6)
 
         # A bare unit or category ("Sở Y tế", "còn huyện Ba Tơ?") with no topic: overview for that unit.
         if (a.units or a.categories) and score < self.threshold and not a.foreign and _only_function(a):
@@ -159,9 +197,49 @@ class QAEngine:
             return self._decline(a, scored, confidence)
         return self._render(best, a, asker, confidence, scored, context)
 
+    def _asks_office_holder(self, a: Analysis) -> bool:
+        """The person holding an office: "Ai là Chủ tịch UBND tỉnh hiện nay?", "Giám đốc Công an tỉnh là ai?".
+        Answered only for an office the pack lists under ``known_offices`` and not for "now"."""
+        if "who" not in a.asks or not a.offices:
+            return False
+        if a.present:
+            return True
+        toks = a.toks
+        joined = f" {' '.join(toks)} "
+        for start, end in a.offices:
+            title = tuple(toks[start:end])
+            known = next(
+                (
+                    k
+                    for k in self.known_offices
+                    if len(k) >= len(title) and tuple(toks[start : start + len(k)]) == k
+                ),
+                None,
+            )
+            if known is None:
+                # "Ban Chỉ đạo 138 do ai làm trưởng ban?": the rest of a known office named elsewhere
+                if any(
+                    k[: len(title)] == title
+                    and len(k) > len(title)
+                    and f" {' '.join(k[len(title) :])} " in joined
+                    for k in self.known_offices
+                ):
+                    continue
+                return True
+            # a bare title followed by a unit or category is that body's officer ("Chủ tịch Hội Nông dân")
+            tail = start + len(known)
+            if any(tail <= m <= tail + 1 for m in a.mention_starts):
+                return True
+        return False
+
     # -- scoring --------------------------------------------------------------------------------------------
     def _adjust(self, entry: Entry, score: float, a: Analysis) -> float:
         known = a.known_docs
+        score *= self._content_fit(entry, a)
+        if a.refs:
+            # "Mục 2 quy định gì", "câu kết": entries quoting that part of the letter first
+            cited = {ref_head(s.ref) for s in entry.sources}
+            score *= 1.1 if cited & set(a.refs) else 0.8
         if entry.asks and a.asks and not (a.asks & set(entry.asks)):
             score *= 0.7  # "ai ký" is not answered by a date, "ngày nào" not by a name
         main = str(self.pack.meta.get("number_short", ""))
@@ -177,6 +255,23 @@ class QAEngine:
             elif entry.doc != "5500" or known - {"5500"}:
                 score *= 0.55
         return score
+
+    def _content_fit(self, entry: Entry, a: Analysis) -> float:
+        """1.0 when every content word of the question that the pack knows is a word the entry uses (in a
+        phrasing or its answer); down to MISSING_FLOOR when none is.  Weighted by rarity (idf)."""
+        salient = [
+            t for t in a.content if t not in a.foreign and t not in self.identifying and t in self.index.idf
+        ]
+        if not salient:
+            return 1.0
+        cover = self.cover[self.entry_index[entry.id]]
+        total = missing = 0.0
+        for t in salient:
+            w = self.index.idf[t]
+            total += w
+            if t not in cover:
+                missing += w
+        return 1.0 - (1.0 - MISSING_FLOOR) * (missing / total)
 
     @staticmethod
     def _coverage(a: Analysis) -> float:
@@ -262,6 +357,9 @@ class QAEngine:
         prev_unit = self.pack.unit(str(context.get("unit", ""))) if context.get("unit") else None
         if prev_unit is not None and a.follow_up:
             return [prev_unit]
+        prev_category = str(context.get("category", ""))
+        if a.follow_up and prev_category in self.pack.categories:
+            return [prev_category]
         if asker is not None and entry.topic in PERSONAL_TOPICS:
             return [asker]
         return []
@@ -369,21 +467,68 @@ class QAEngine:
             kind="unknown_document",
         )
 
-    def _amount(self, a: Analysis) -> Answer:
+    def _amount(self, a: Analysis, asker: Unit | None) -> Answer:
+        """Declined (the letter states no sum), pointing to the funding provision: the one of the unit named
+        (or the asker's own unit when they say "chúng tôi"), else the general rule."""
         entry = self.topic_entry.get("funding")
-        pointer = f" Về nguồn kinh phí, công văn chỉ nêu: {entry.answer}" if entry else ""
+        targets: list[Unit | str] = []
+        if entry is not None:
+            targets = self._targets(entry, a, asker, {})
+        if entry is not None and targets:
+            parts = [self._topic_text("funding", t) for t in targets[:3]]
+            pointer_text = " ".join(t for t, _ in parts)
+            sources = [x for _, src in parts for x in src]
+            sources = [x for i, x in enumerate(sources) if x not in sources[:i]]
+        else:
+            pointer_text = entry.answer if entry else ""
+            sources = list(entry.sources) if entry else []
+        pointer = f" Về nguồn kinh phí, công văn chỉ nêu: {pointer_text}" if pointer_text else ""
         text = (
             f"Xin lỗi, văn bản {self.number} không nêu số tiền hay mức chi cụ thể nên tôi không trả lời được "
             f"câu hỏi này.{pointer}"
         )
-        sources = list(entry.sources) if entry else []
+        ctx: dict[str, Any] = {"entry": entry.id, "amount": True} if entry is not None else {}
+        if ctx and targets:
+            ctx["unit" if isinstance(targets[0], Unit) else "category"] = (
+                targets[0].name if isinstance(targets[0], Unit) else targets[0]
+            )
         return Answer(
             text=text,
             answered=False,
             confidence=0.0,
             sources=sources,
             suggestions=self.default_suggestions,
+            context=ctx,
             kind="amount",
+        )
+
+    def _not_stated(self, a: Analysis, why: str) -> Answer:
+        """Declines a question about a person: who holds an office (now, or an office whose holder the
+        letter does not name) or personal details.  States the one fact the letter has: who signed it."""
+        signer = self.pack.meta.get("signer") or {}
+        what = (
+            "thông tin cá nhân (năm sinh, quê quán, số điện thoại, địa chỉ ...)"
+            if why == "personal"
+            else "thông tin về người đang giữ chức vụ này" + (" hiện nay" if a.present else "")
+        )
+        fact = ""
+        sources: list[Source] = []
+        if signer.get("name"):
+            date = self.pack.meta.get("date")
+            when = f" ngày {date}" if date else ""
+            fact = f" Công văn chỉ nêu: văn bản được ký{when} bởi {signer.get('title', '')} {signer['name']}."
+            fact = " ".join(fact.split()).replace(" .", ".")
+            fact = " " + fact
+            if isinstance(signer.get("source"), dict):
+                sources = [self.pack.source(signer["source"])]
+        text = f"Xin lỗi, văn bản {self.number} không có {what} nên tôi không trả lời được.{fact}"
+        return Answer(
+            text=text,
+            answered=False,
+            confidence=0.0,
+            sources=sources,
+            suggestions=self.default_suggestions,
+            kind="not_stated",
         )
 
     def _social(self, folded: str) -> Answer | None:

@@ -13,13 +13,14 @@ Every name and alias goes through :func:`knowledge.normalize.tokens`, the same p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from rapidfuzz import fuzz
 
-from knowledge.normalize import tokens
+from knowledge.normalize import modern_tones, tokens
 from knowledge.pack import Unit
 
 __all__ = ["Mention", "PhraseFinder", "UnitMatcher"]
@@ -27,6 +28,27 @@ __all__ = ["Mention", "PhraseFinder", "UnitMatcher"]
 T = TypeVar("T")
 
 _PREFIXES = ("uy ban nhan dan ",)
+# Trailing place words officials drop in speech: "Hội Nông dân tỉnh" -> "Hội Nông dân", "Đài Truyền hình
+# Quảng Ngãi" -> "Đài Truyền hình".  Matched on the written form (with diacritics): "tỉnh" (province) is a
+# place word, "Tịnh" in "Sơn Tịnh" is part of a name.
+_TRAILER = re.compile(r"\s+(?:tỉnh\s+quảng\s+ngãi|quảng\s+ngãi|tỉnh)\s*$")
+# Bodies that exist at every level (commune police, district inspectorate, ...): without "tỉnh" they do not
+# name the provincial unit ("công an xã" is not "Công an tỉnh").
+_LEVELLESS: frozenset[str] = frozenset(
+    {
+        "cong an",
+        "thanh tra",
+        "van phong",
+        "van phong uy ban nhan dan",
+        "uy ban nhan dan",
+        "bao",
+        "dai",
+        "so",
+        "ban",
+        "hoi",
+        "doan",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +104,61 @@ class PhraseFinder(Generic[T]):
 class UnitMatcher:
     """Finds and ranks units by name or alias, with or without diacritics."""
 
-    def __init__(self, units: Iterable[Unit]) -> None:
+    def __init__(self, units: Iterable[Unit], reserved: Iterable[str] = ()) -> None:
+        """``reserved``: phrases that must never become a *derived* short form of a unit (the pack's
+        category aliases: "thành phố" names the district category, not the city)."""
         self.units = list(units)
         self.finder: PhraseFinder[Unit] = PhraseFinder()
         self._forms: list[tuple[str, Unit]] = []  # folded, expanded form -> unit (for fuzzy ranking)
-        # Longest names first so a short alias never shadows a longer name of another unit.
+        explicit: dict[tuple[str, ...], Unit] = {}
         for unit in self.units:
             for form in self.forms(unit):
-                toks = tokens(form)
-                self.finder.add(toks, unit)
-                self._forms.append((" ".join(toks), unit))
+                toks = tuple(tokens(form))
+                if toks and toks not in explicit:
+                    explicit[toks] = unit
+        blocked = {tuple(tokens(r)) for r in reserved} | {tuple(x.split()) for x in _LEVELLESS}
+        derived = self._derived(explicit, blocked)
+        for toks, unit in [*explicit.items(), *derived.items()]:
+            self.finder.add(toks, unit)
+            self._forms.append((" ".join(toks), unit))
+
+    @staticmethod
+    def _derived(
+        explicit: dict[tuple[str, ...], Unit], blocked: set[tuple[str, ...]]
+    ) -> dict[tuple[str, ...], Unit]:
+        """Short forms officials type, derived from the registry: the name without its trailing "tỉnh" /
+        "Quảng Ngãi" ("Hội Nông dân"), a department's name cut before "và" or a comma ("Sở Giáo dục",
+        "Sở Văn hóa"), and "ngành ..." for a department ("ngành y tế").  A short form is kept only when it
+        names exactly one unit, is not an explicit form of another unit, has at least two syllables and is
+        not a reserved (category) or level-less phrase ("công an", "thanh tra")."""
+        owners: dict[tuple[str, ...], set[str]] = {}
+        unit_of: dict[tuple[str, ...], Unit] = {}
+
+        def offer(toks: tuple[str, ...], unit: Unit) -> None:
+            if len(toks) < 2 or toks in explicit or toks in blocked:
+                return
+            owners.setdefault(toks, set()).add(unit.name)
+            unit_of[toks] = unit
+
+        units = {u.name: u for u in explicit.values()}.values()
+        for unit in units:
+            written = [modern_tones(f).lower() for f in (unit.name, *unit.aliases)]
+            for form in written:
+                short = _TRAILER.sub("", form)
+                if short != form:
+                    offer(tuple(tokens(short)), unit)
+            if unit.category != "department":
+                continue
+            for form in written:
+                head = re.split(r"\s+và\s+|,|\s+-\s+", form, maxsplit=1)[0]
+                if head != form:
+                    offer(tuple(tokens(head)), unit)
+            name = written[0]
+            if name.startswith("sở "):
+                head = re.split(r"\s+và\s+|,|\s+-\s+", name, maxsplit=1)[0]
+                offer(("nganh", *tokens(name[3:])), unit)
+                offer(("nganh", *tokens(head[3:])), unit)
+        return {t: unit_of[t] for t, names in owners.items() if len(names) == 1}
 
     @staticmethod
     def forms(unit: Unit) -> list[str]:

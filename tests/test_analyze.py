@@ -62,3 +62,45 @@ def test_foreign_words(analyzer: Analyzer) -> None:
     assert not analyzer.analyze("Kinh phí của Sở Y tế theo quy định nào").foreign
     # unit names do not make their words part of the directive's subject outside a unit mention
     assert analyzer.analyze("xây dựng nông thôn mới").foreign
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "kinh phí năm 2024 cho công an tỉnh là bao nhiêu",
+        "Sở Y tế được cấp bao nhiêu tiền",
+        "kinh phí mỗi mô hình mấy triệu",
+        "tổng ngân sách bao nhiêu",
+    ],
+)
+def test_amount_wherever_the_quantifier_stands(analyzer: Analyzer, question: str) -> None:
+    assert analyzer.analyze(question).amount
+
+
+@pytest.mark.parametrize(
+    "question", ["Công văn ban hành ngày bao nhiêu", "Công văn số bao nhiêu", "Báo cáo bao nhiêu lần một năm"]
+)
+def test_bao_nhieu_alone_is_not_an_amount(analyzer: Analyzer, question: str) -> None:
+    assert not analyzer.analyze(question).amount
+
+
+def test_real_syllables_are_not_repaired_into_the_directives_words(analyzer: Analyzer) -> None:
+    # "thường trú" is a word, not a slip for "thường trực"; "sinh" next to "Minh" is not "tỉnh"
+    assert analyzer.analyze("đăng ký thường trú").toks[-1] == "tru"
+    assert "sinh" in analyzer.analyze("Đặng Văn Minh sinh năm nào").toks
+    # non-syllables are still repaired
+    assert analyzer.analyze("nhiem vu cua cong an tinhh").units[0].name == "Công an tỉnh"
+
+
+def test_passage_references(analyzer: Analyzer) -> None:
+    assert analyzer.analyze("Mục 2 quy định gì").refs == ["Mục 2"]
+    assert analyzer.analyze("điểm 3 của công văn").refs == ["Mục 3"]
+    assert analyzer.analyze("câu kết yêu cầu gì").refs == ["Câu kết"]
+    assert analyzer.analyze("Khoản 1 Mục V là gì").refs == []
+
+
+def test_personal_details_and_office_titles(analyzer: Analyzer) -> None:
+    assert analyzer.analyze("Ông Đặng Văn Minh quê ở đâu").personal
+    assert not analyzer.analyze("Ai ký công văn").personal
+    a = analyzer.analyze("Ai là Phó Chủ tịch UBND tỉnh")
+    assert [tuple(a.toks[s:e]) for s, e in a.offices] == [("pho", "chu", "tich")]

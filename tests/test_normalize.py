@@ -84,3 +84,15 @@ def test_telex_leftovers_repaired_only_into_known_syllables() -> None:
     assert telex_fix("vuj", known) == "vu"
     assert telex_fix("xyzs", known) == "xyzs"
     assert tokens("kinh phis", known) == ["kinh", "phi"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("ai kí công văn", "ai ký công văn"), ("lí do", "lý do"), ("tỉ đồng", "tỷ đồng"), ("quí", "quý")],
+)
+def test_final_i_and_y_spellings_are_one_syllable(a: str, b: str) -> None:
+    assert tokens(a) == tokens(b)
+
+
+def test_hi_is_not_respelled() -> None:
+    assert tokens("hi") == ["hi"]

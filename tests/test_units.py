@@ -67,3 +67,55 @@ def test_match_nonsense_scores_low(matcher: UnitMatcher) -> None:
     ranked = matcher.match("xyz qwerty", limit=3)
     assert all(score < 60 for _, score in ranked)
     assert matcher.match("", limit=3) == []
+
+
+@pytest.fixture(scope="module")
+def question_matcher(pack) -> UnitMatcher:  # type: ignore[no-untyped-def]
+    """As the engine builds it: category aliases are reserved (never a derived short form)."""
+    reserved = [a for spec in pack.categories.values() for a in spec.get("aliases", [])]
+    return UnitMatcher(pack.units, reserved=reserved)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("kinh phi cho hoi nong dan", "Hội Nông dân tỉnh"),
+        ("Hội Cựu chiến binh áp dụng gì", "Hội Cựu chiến binh tỉnh"),
+        ("Liên đoàn lao động", "Liên đoàn Lao động tỉnh"),
+        ("Mặt trận dùng kinh phí nào", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh"),
+        ("Hội Phụ nữ", "Hội Liên hiệp Phụ nữ tỉnh"),
+        ("Đoàn thanh niên", "Tỉnh Đoàn Quảng Ngãi"),
+        ("Biên phòng lấy kinh phí ở đâu", "Bộ Chỉ huy Bộ đội Biên phòng tỉnh"),
+        ("Bộ Chỉ huy Quân sự", "Bộ Chỉ huy Quân sự tỉnh"),
+        ("đài truyền hình", "Đài Phát thanh - Truyền hình Quảng Ngãi"),
+        ("Ban Dân tộc", "Ban Dân tộc tỉnh"),
+        ("Sở Giáo dục", "Sở Giáo dục và Đào tạo"),
+        ("sở văn hoá", "Sở Văn hóa, Thể thao và Du lịch"),
+        ("ngành y tế", "Sở Y tế"),
+        ("huyện Sơn Tịnh", "UBND huyện Sơn Tịnh"),
+    ],
+)
+def test_short_names_are_derived_from_the_registry(
+    question_matcher: UnitMatcher, text: str, unit: str
+) -> None:
+    found = question_matcher.find(tokens(text))
+    assert [m.item.name for m in found][:1] == [unit], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sở",
+        "tỉnh",
+        "công an xã",
+        "công an",
+        "thanh tra kiểm tra",
+        "thành phố",
+        "các huyện, thành phố, thị xã",
+        "UBND thành phố",
+        "huyện Sơn",
+        "văn phòng",
+    ],
+)
+def test_short_forms_never_take_generic_words(question_matcher: UnitMatcher, text: str) -> None:
+    assert question_matcher.find(tokens(text)) == [], text

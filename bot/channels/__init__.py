@@ -1,0 +1,1 @@
+"""Channel adapters: thin translators between a transport and the core (see docs/DESIGN.md)."""

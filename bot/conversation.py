@@ -1,0 +1,344 @@
+"""The channel-agnostic conversation core: :class:`Dispatcher`.
+
+``await dispatcher.handle(Incoming) -> list[Reply]``:
+
+1. the sender's :class:`~bot.storage.models.User` row is created or refreshed;
+2. their dialog state is loaded from the database (a restart resumes a form);
+3. a typed answer to the last choices offered ("2", or the label, diacritics optional)
+   becomes that choice — so Zalo, which has no buttons, works like Telegram;
+4. routing: ``/command`` (always) → cancel words (always) → the current flow's
+   handler → a pressed choice → a whole-message keyword → the free-text fallback
+   (question answering);
+5. the state the handler left in ``ctx.state`` is committed before the replies are
+   returned.
+
+Messages of one user run one at a time, in arrival order (a per-user lock);
+different users run concurrently.
+
+Handler conventions (see :mod:`bot.router`):
+
+- a flow is started with :func:`begin` and ended with ``ctx.state = None``;
+- ``ctx.extra["numbers"] = False`` tells the dispatcher that the next input is free
+  text (a number typed is an answer, not "choice number N");
+- ``ctx.extra["qa_context"]`` is kept for the next question (follow-ups);
+- ``router.flow("__default__")`` registers the handler for free text outside a flow.
+
+Dialog state keeps the dispatcher's own bookkeeping under ``data["_meta"]``
+(last choices, QA context); handlers never see that key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from bot.context import Context
+from bot.messages import Choice, Incoming, Reply
+from bot.router import CommandSpec, Handler, Router
+from bot.storage.models import DialogState
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FLOW = "__default__"
+CANCEL_COMMAND = "huy"
+CANCEL_WORDS = ("hủy", "huỷ", "hủy bỏ", "huỷ bỏ", "cancel", "thôi hủy")
+MAX_TEXT = 20_000  # longer messages are cut (a form field has its own, smaller limit)
+
+ERROR_TEXT = "Xin lỗi, đã có lỗi khi xử lý tin nhắn. Vui lòng thử lại sau ít phút."
+FLOW_REMINDER = "Bạn vẫn đang làm dở thao tác trước: trả lời tiếp câu hỏi trên, hoặc gõ /huy để hủy."
+
+
+def fold(text: str) -> str:
+    from knowledge.normalize import fold as _fold
+
+    return _fold(text)
+
+
+def _snapshot(state: DialogState | None) -> tuple[str, str, str] | None:
+    if state is None:
+        return None
+    return state.flow, state.step, json.dumps(state.data, sort_keys=True, default=str)
+
+
+def begin(ctx: Context, flow: str, step: str = "", data: dict[str, Any] | None = None) -> DialogState:
+    """Start (or restart) a flow for the sender; committed after the handler returns."""
+    ctx.state = DialogState(user_key=ctx.msg.user_key, flow=flow, step=step, data=dict(data or {}))
+    return ctx.state
+
+
+def as_replies(result: Any) -> list[Reply]:
+    """Handlers may return a Reply, a string, a list of them, or None."""
+    if result is None:
+        return []
+    if isinstance(result, (Reply, str)):
+        result = [result]
+    out: list[Reply] = []
+    for item in result:
+        if isinstance(item, Reply):
+            out.append(item)
+        elif isinstance(item, str):
+            out.append(Reply(item))
+        elif item is not None:
+            raise TypeError(f"handler returned {type(item).__name__}")
+    return out
+
+
+def load_routers(module_names: Iterable[str]) -> list[Router]:
+    """Import ``handlers.<x>`` modules; a listed module that does not exist yet is skipped."""
+    routers: list[Router] = []
+    for name in module_names:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                log.debug("router module %s not present, skipped", name)
+                continue
+            raise
+        router = getattr(module, "router", None)
+        if isinstance(router, Router):
+            if not router.name:
+                router.name = name
+            routers.append(router)
+    return routers
+
+
+@dataclass(slots=True)
+class _Meta:
+    choices: list[tuple[str, str]]
+    numbers: bool
+    qa: dict[str, Any] | None
+
+    @classmethod
+    def load(cls, raw: Any) -> _Meta:
+        raw = raw if isinstance(raw, dict) else {}
+        choices = [
+            (str(c[0]), str(c[1]))
+            for c in raw.get("choices", [])
+            if isinstance(c, list | tuple) and len(c) == 2
+        ]
+        return cls(
+            choices,
+            bool(raw.get("numbers", True)),
+            raw.get("qa") if isinstance(raw.get("qa"), dict) else None,
+        )
+
+    def dump(self) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        if self.choices:
+            d["choices"] = [list(c) for c in self.choices]
+            d["numbers"] = self.numbers
+        if self.qa:
+            d["qa"] = self.qa
+        return d
+
+
+class _UserLocks:
+    """One asyncio.Lock per user key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    def acquire_ctx(self, key: str) -> _Held:
+        return _Held(self, key)
+
+
+class _Held:
+    def __init__(self, owner: _UserLocks, key: str) -> None:
+        self.owner, self.key = owner, key
+
+    async def __aenter__(self) -> None:
+        lock, n = self.owner._locks.get(self.key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self.owner._locks[self.key] = (lock, n + 1)
+        await lock.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        lock, n = self.owner._locks[self.key]
+        lock.release()
+        if n <= 1:
+            del self.owner._locks[self.key]
+        else:
+            self.owner._locks[self.key] = (lock, n - 1)
+
+
+class Dispatcher:
+    """Routes each incoming message to a command, the user's flow or the fallback."""
+
+    def __init__(self, app: App, routers: list[Router]) -> None:
+        self.app = app
+        self.routers = routers
+        self.commands: dict[str, CommandSpec] = {}
+        self.keywords: dict[str, CommandSpec] = {}
+        self.flows: dict[str, Handler] = {}
+        for router in routers:
+            for spec in router.commands:
+                self.commands.setdefault(spec.name, spec)
+                for kw in (spec.name, *spec.keywords):
+                    self.keywords.setdefault(fold(kw), spec)
+            for name, fn in router.flows.items():
+                if name in self.flows:
+                    raise ValueError(f"flow {name!r} registered by two routers")
+                self.flows[name] = fn
+        self._locks = _UserLocks()
+
+    @property
+    def command_specs(self) -> list[CommandSpec]:
+        """Every command, in router priority order (for help texts and command menus)."""
+        return [spec for r in self.routers for spec in r.commands]
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        """Process one message; the replies are for the chat it came from."""
+        async with self._locks.acquire_ctx(msg.user_key):
+            return await self._handle(msg)
+
+    async def offer(self, user_key: str, choices: list[Choice]) -> None:
+        """Remember choices the bot sent on its own (a notification with buttons), so that typing
+        their number or label works on channels without buttons (Zalo).  Not while the user is in
+        a flow: the flow's own choices win."""
+        if not choices:
+            return
+        store = self.app.store
+        row = await asyncio.to_thread(store.get_state, user_key)
+        if row is not None and row.flow:
+            return
+        data = dict(row.data or {}) if row is not None else {}
+        meta = _Meta.load(data.get("_meta"))
+        meta.choices, meta.numbers = [(c.label, c.value) for c in choices], True
+        data["_meta"] = meta.dump()
+        await asyncio.to_thread(store.save_state, user_key, "", "", data)
+
+    # ------------------------------------------------------------------ core
+    async def _handle(self, msg: Incoming) -> list[Reply]:
+        store = self.app.store
+        if msg.text is not None and len(msg.text) > MAX_TEXT:
+            msg = replace(msg, text=msg.text[:MAX_TEXT])
+        user, row = await asyncio.to_thread(
+            store.begin_message, msg.channel, msg.user_id, msg.chat_id, msg.display_name
+        )
+        data = dict(row.data or {}) if row is not None else {}
+        meta = _Meta.load(data.pop("_meta", None))
+        state = None
+        if row is not None and row.flow:
+            state = DialogState(user_key=row.user_key, flow=row.flow, step=row.step, data=data)
+
+        msg = self._resolve_choice(msg, meta)
+        ctx = Context(
+            app=self.app,
+            msg=msg,
+            user=user,
+            is_admin=self.app.settings.is_admin(msg.user_key),
+            state=state,
+            extra={"qa_context": meta.qa},
+        )
+        before = _snapshot(state)
+        try:
+            replies = as_replies(await self._route(ctx, meta))
+        except Exception:
+            log.exception("handler failed for %s (flow=%s)", msg.user_key, state.flow if state else "")
+            return [Reply(ERROR_TEXT)]
+
+        if (
+            state is not None
+            and ctx.state is state
+            and (ctx.extra or {}).get("_via") == "command"
+            and _snapshot(ctx.state) == before
+            and not any(r.choices for r in replies)
+        ):
+            # A command (/trangthai...) in the middle of a form: the form waits; say so and offer
+            # the same choices again, so "1" still means what it meant before.
+            replies.append(Reply(FLOW_REMINDER, [Choice(label, value) for label, value in meta.choices]))
+            ctx.extra["numbers"] = meta.numbers  # type: ignore[index]
+        await self._save(ctx, replies)
+        return replies
+
+    def _resolve_choice(self, msg: Incoming, meta: _Meta) -> Incoming:
+        """A typed number or label answers the last choices offered to this user."""
+        if msg.choice is not None or not msg.text or not meta.choices:
+            return msg
+        text = msg.text.strip()
+        if meta.numbers and text.isdigit() and 1 <= int(text) <= len(meta.choices):
+            return replace(msg, choice=meta.choices[int(text) - 1][1], text=None)
+        folded = fold(text)
+        if folded:
+            for label, value in meta.choices:
+                if fold(label) == folded:
+                    return replace(msg, choice=value, text=None)
+        return msg
+
+    async def _route(self, ctx: Context, meta: _Meta) -> Any:
+        msg = ctx.msg
+        text = (msg.text or "").strip()
+        if msg.choice is not None and msg.choice.startswith("/"):
+            text = msg.choice  # a button that runs a command ("/duyet ok 12")
+        if text.startswith("/"):
+            return await self._run_command(ctx, text)
+        folded = fold(text) if text else ""
+        if folded and folded in {fold(w) for w in CANCEL_WORDS}:
+            return await self._run_spec(ctx, self.commands.get(CANCEL_COMMAND), "")
+        if ctx.state is not None:
+            handler = self.flows.get(ctx.state.flow)
+            if handler is None:  # a flow from an older version of the bot
+                ctx.state = None
+            else:
+                return await handler(ctx)
+        if msg.choice is not None:
+            label = next((lbl for lbl, val in meta.choices if val == msg.choice), None)
+            if label is None:
+                return Reply("Lựa chọn này đã hết hạn. Gõ /trogiup để xem các lệnh.")
+            ctx.msg = replace(msg, text=label, choice=None)
+            text, folded = label, fold(label)
+        if folded and folded in self.keywords:
+            return await self._run_spec(ctx, self.keywords[folded], "")
+        if msg.attachments and not text:
+            return Reply("Tệp đính kèm chỉ dùng khi nộp báo cáo. Gõ /baocao để bắt đầu.")
+        fallback = self.flows.get(DEFAULT_FLOW)
+        if fallback is None or not text:
+            return Reply("Gõ /trogiup để xem bot giúp được gì.")
+        return await fallback(ctx)
+
+    async def _run_command(self, ctx: Context, text: str) -> Any:
+        head, _, args = text[1:].partition(" ")
+        name = head.split("@", 1)[0].strip().lower()  # "/start@MyBot" in Telegram groups
+        spec = self.commands.get(name)
+        if spec is None:
+            return Reply(f"Không có lệnh /{name[:40]}. Gõ /trogiup để xem danh sách lệnh.")
+        return await self._run_spec(ctx, spec, args.strip())
+
+    async def _run_spec(self, ctx: Context, spec: CommandSpec | None, args: str) -> Any:
+        if spec is None:
+            return Reply("Gõ /trogiup để xem danh sách lệnh.")
+        if spec.admin and not ctx.is_admin:
+            return Reply("Lệnh này chỉ dành cho quản trị viên.")
+        ctx.args = args
+        if ctx.extra is not None:
+            ctx.extra["_via"] = "command"
+        return await spec.handler(ctx)
+
+    async def _save(self, ctx: Context, replies: list[Reply]) -> None:
+        extra = ctx.extra or {}
+        offered: list[Choice] = next((r.choices for r in reversed(replies) if r.choices), [])
+        meta = _Meta(
+            choices=[(c.label, c.value) for c in offered],
+            numbers=bool(extra.get("numbers", True)),
+            qa=extra.get("qa_context"),
+        )
+        state = ctx.state
+        data = dict(state.data) if state is not None else {}
+        dumped = meta.dump()
+        if dumped:
+            data["_meta"] = dumped
+        flow, step = (state.flow, state.step) if state is not None else ("", "")
+        store = self.app.store
+        if not flow and not dumped:
+            await asyncio.to_thread(store.clear_state, ctx.msg.user_key)
+        else:
+            await asyncio.to_thread(store.save_state, ctx.msg.user_key, flow, step, data)

@@ -1,0 +1,196 @@
+"""The compiled overview of one reporting year: every active unit with its latest submission.
+
+Used by /trangthai and /tonghop in the chat and by ``directive-bot export`` (CSV,
+JSON, XLSX with Vietnamese headers, one row per unit, missing units included).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.forms import FormSpec, display
+from bot.storage.models import Submission, Unit, User
+
+CATEGORY_ORDER = ("district", "department", "socio_political", "armed_forces", "media")
+FORMATS = ("csv", "json", "xlsx")
+
+
+@dataclass(slots=True)
+class UnitStatus:
+    unit: Unit
+    submission: Submission | None
+    submitter: User | None
+
+    @property
+    def submitted(self) -> bool:
+        return self.submission is not None
+
+
+def overview(store: Any, year: int) -> list[UnitStatus]:
+    """Active units in registry order (by category, then id) with their latest submission for ``year``."""
+    units = store.list_units(active_only=True)
+    latest = store.latest_submissions(year)
+    users: dict[int, User] = {}
+    for sub in latest.values():
+        if sub.submitted_by_user_id not in users:
+            u = store.get_user_by_id(sub.submitted_by_user_id)
+            if u is not None:
+                users[u.id] = u  # type: ignore[index]
+    rank = {c: i for i, c in enumerate(CATEGORY_ORDER)}
+    units.sort(key=lambda u: (rank.get(u.category, len(rank)), u.id))
+    return [
+        UnitStatus(
+            u, latest.get(u.id), users.get(latest[u.id].submitted_by_user_id) if u.id in latest else None
+        )  # type: ignore[arg-type]
+        for u in units
+    ]
+
+
+def category_counts(rows: list[UnitStatus]) -> list[tuple[str, int, int]]:
+    """(category, submitted, total) in category order."""
+    out: dict[str, list[int]] = {}
+    for r in rows:
+        c = out.setdefault(r.unit.category, [0, 0])
+        c[0] += int(r.submitted)
+        c[1] += 1
+    rank = {c: i for i, c in enumerate(CATEGORY_ORDER)}
+    return [(k, v[0], v[1]) for k, v in sorted(out.items(), key=lambda kv: rank.get(kv[0], len(rank)))]
+
+
+def _local(dt: datetime | None) -> str:
+    from bot.app import TZ
+    from bot.store import as_utc
+
+    if dt is None:
+        return ""
+    return as_utc(dt).astimezone(TZ).strftime("%d/%m/%Y %H:%M")  # type: ignore[union-attr]
+
+
+def headers(form: FormSpec) -> list[str]:
+    return [
+        "STT",
+        "Đơn vị",
+        "Nhóm",
+        "Trạng thái",
+        "Phiên bản",
+        "Thời gian nộp",
+        "Người nộp",
+        *[f.label for f in form.fields if f.key != "year"],
+    ]
+
+
+def table(rows: list[UnitStatus], form: FormSpec, category_label: Any = None) -> list[list[Any]]:
+    """One row per unit; numbers stay numbers (integer VND for money) so a spreadsheet can sum them."""
+    label = category_label or (lambda c: c)
+    out: list[list[Any]] = []
+    for i, r in enumerate(rows, 1):
+        sub = r.submission
+        answers = sub.answers if sub is not None else {}
+        values: list[Any] = []
+        for f in form.fields:
+            if f.key == "year":
+                continue
+            v = answers.get(f.key)
+            if v is None:
+                values.append("")
+            elif f.type in ("integer", "money"):
+                values.append(int(v))
+            else:
+                values.append(display(f, v))
+        who = ""
+        if r.submitter is not None:
+            who = r.submitter.display_name or r.submitter.key
+        out.append(
+            [
+                i,
+                r.unit.name,
+                label(r.unit.category),
+                "Đã nộp" if sub is not None else "Chưa nộp",
+                sub.version if sub is not None else "",
+                _local(sub.submitted_at) if sub is not None else "",
+                who,
+                *values,
+            ]
+        )
+    return out
+
+
+def to_csv(rows: list[UnitStatus], form: FormSpec, category_label: Any = None) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(headers(form))
+    w.writerows(table(rows, form, category_label))
+    return buf.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+
+
+def to_json(rows: list[UnitStatus], form: FormSpec, year: int, category_label: Any = None) -> bytes:
+    label = category_label or (lambda c: c)
+    items = []
+    for r in rows:
+        sub = r.submission
+        items.append(
+            {
+                "unit": r.unit.name,
+                "category": r.unit.category,
+                "category_label": label(r.unit.category),
+                "submitted": sub is not None,
+                "version": sub.version if sub else None,
+                "submitted_at": _local(sub.submitted_at) if sub else None,
+                "submitted_by": (r.submitter.display_name or r.submitter.key) if r.submitter else None,
+                "answers": sub.answers if sub else None,
+            }
+        )
+    doc = {
+        "year": year,
+        "form": form.name,
+        "units": len(rows),
+        "submitted": sum(1 for r in rows if r.submitted),
+        "rows": items,
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def to_xlsx(rows: list[UnitStatus], form: FormSpec, year: int, category_label: Any = None) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"Năm {year}"
+    hdr = headers(form)
+    ws.append(hdr)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in table(rows, form, category_label):
+        ws.append(row)
+    money_cols = [
+        i + 1 for i, f in enumerate([f for f in form.fields if f.key != "year"], start=7) if f.type == "money"
+    ]
+    for col in money_cols:
+        for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+            cell.number_format = "#,##0"
+    widths = [6, 45, 28, 12, 10, 18, 22] + [30] * (len(hdr) - 7)
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = w
+    ws.freeze_panes = "C2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def export(app: Any, year: int, fmt: str) -> bytes:
+    if fmt not in FORMATS:
+        raise ValueError(f"Định dạng không hỗ trợ: {fmt} (chọn csv, json hoặc xlsx).")
+    rows = overview(app.store, year)
+    label = app.category_label
+    if fmt == "csv":
+        return to_csv(rows, app.form, label)
+    if fmt == "json":
+        return to_json(rows, app.form, year, label)
+    return to_xlsx(rows, app.form, year, label)

@@ -1,0 +1,130 @@
+"""Admin tools: /tonghop (compiled overview), /thongbao (broadcast), /monam (open a reporting year),
+/xuatbaocao (the overview as an Excel file)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.app import SETTING_CURRENT_YEAR, SETTING_OPEN_YEARS
+from bot.context import Context
+from bot.export import category_counts, export, overview
+from bot.forms import display
+from bot.messages import OutFile, Outgoing, Reply
+from bot.router import Router
+from handlers.status import parse_year
+
+router = Router("admin")
+
+MAX_BROADCAST = 1500  # characters: fits one Zalo message (2,000) with the header
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def compile_overview(app: Any, year: int, rows: list[Any]) -> str:
+    form = app.form
+    done = [r for r in rows if r.submitted]
+    lines = [f"TỔNG HỢP KẾT QUẢ NĂM {year}", f"Đã nộp: {len(done)}/{len(rows)} đơn vị."]
+    for cat, sub, total in category_counts(rows):
+        lines.append(f"• {app.category_label(cat)}: {sub}/{total}")
+    numeric = [f for f in form.fields if f.type in ("integer", "money") and f.key != "year"]
+    for f in numeric:
+        total = sum(int(r.submission.answers.get(f.key) or 0) for r in done)
+        lines.append(f"Tổng {f.label[:1].lower() + f.label[1:]}: {display(f, total)}")
+    if done:
+        lines.append("")
+        lines.append("Chi tiết các đơn vị đã nộp:")
+        for r in done:
+            a = r.submission.answers
+            parts = [f"{f.label}: {display(f, a.get(f.key))}" for f in numeric if a.get(f.key) is not None]
+            text_fields = [f for f in form.fields if f.type == "text" and a.get(f.key)]
+            if text_fields:
+                first = display(text_fields[0], a.get(text_fields[0].key))
+                parts.append(f"{text_fields[0].label}: {first[:120]}{'…' if len(first) > 120 else ''}")
+            lines.append(f"- {r.unit.name} (phiên bản {r.submission.version}): " + "; ".join(parts))
+    missing = [r.unit.name for r in rows if not r.submitted]
+    if missing:
+        lines.append("")
+        lines.append(f"Chưa nộp ({len(missing)}): " + ", ".join(missing))
+    return "\n".join(lines)
+
+
+@router.command("tonghop", description="Tổng hợp kết quả theo năm", keywords=("tổng hợp",), admin=True)
+async def compiled(ctx: Context) -> Reply:
+    year, error = parse_year(ctx)
+    if year is None:
+        return Reply(error.replace("/trangthai", "/tonghop"))
+    rows = await asyncio.to_thread(overview, ctx.app.store, year)
+    return Reply(compile_overview(ctx.app, year, rows))
+
+
+@router.command("xuatbaocao", description="Xuất tổng hợp ra tệp Excel", admin=True)
+async def export_xlsx(ctx: Context) -> Reply:
+    year, error = parse_year(ctx)
+    if year is None:
+        return Reply(error.replace("/trangthai", "/xuatbaocao"))
+    data = await asyncio.to_thread(export, ctx.app, year, "xlsx")
+    await asyncio.to_thread(ctx.app.store.audit, ctx.msg.user_key, "export", {"year": year, "format": "xlsx"})
+    return Reply(f"Tổng hợp báo cáo năm {year}.", files=[OutFile(f"tong-hop-{year}.xlsx", data, XLSX)])
+
+
+@router.command("thongbao", description="Gửi thông báo tới mọi thành viên", admin=True)
+async def broadcast(ctx: Context) -> Reply:
+    text = ctx.args.strip()
+    if not text:
+        return Reply("Cú pháp: /thongbao NỘI DUNG. Thông báo được gửi tới mọi thành viên đã được duyệt.")
+    if len(text) > MAX_BROADCAST:
+        return Reply(f"Thông báo quá dài ({len(text)} ký tự), tối đa {MAX_BROADCAST} ký tự.")
+    store = ctx.app.store
+    members = await asyncio.to_thread(store.members)
+    seen: set[str] = set()
+    outs = []
+    reply = Reply(f"📢 Thông báo:\n{text}")
+    for user, _unit in members:
+        if user.key in seen:
+            continue
+        seen.add(user.key)
+        outs.append(Outgoing(user.channel, user.chat_id, reply, user.key))
+    await asyncio.to_thread(
+        store.audit, ctx.msg.user_key, "broadcast", {"text": text, "recipients": len(outs)}
+    )
+    if not outs:
+        return Reply("Chưa có thành viên nào được duyệt để nhận thông báo.")
+    results = await ctx.app.outbox.send_many(outs)
+    sent = sum(1 for r in results if r.status == "sent")
+    blocked = sum(1 for r in results if r.status == "blocked")
+    failed = len(results) - sent - blocked
+    summary = f"Đã gửi thông báo tới {sent}/{len(outs)} thành viên."
+    if blocked:
+        summary += f" {blocked} người đã chặn bot (đã ngừng gửi cho họ)."
+    if failed:
+        summary += f" {failed} tin gửi lỗi."
+    await asyncio.to_thread(
+        store.audit,
+        ctx.msg.user_key,
+        "broadcast.result",
+        {"sent": sent, "blocked": blocked, "failed": failed},
+    )
+    return Reply(summary)
+
+
+@router.command("monam", description="Mở một năm báo cáo và đặt làm năm mặc định", admin=True)
+async def open_year(ctx: Context) -> Reply:
+    app = ctx.app
+    arg = ctx.args.strip()
+    if not arg:
+        years = ", ".join(str(y) for y in app.open_years())
+        return Reply(
+            f"Năm báo cáo mặc định: {app.reporting_year()}. Các năm đang mở: {years}.\n"
+            "Cú pháp: /monam NĂM (ví dụ /monam 2026) để mở năm đó và đặt làm mặc định."
+        )
+    if not (arg.isdigit() and len(arg) == 4 and 2000 <= int(arg) <= 2100):
+        return Reply("Năm phải là số có 4 chữ số trong khoảng 2000–2100, ví dụ /monam 2026.")
+    year = int(arg)
+    store = app.store
+    extra = list(await asyncio.to_thread(store.get_setting, SETTING_OPEN_YEARS, []) or [])
+    start, end = app.period
+    if not start <= year <= end and year not in extra:
+        extra.append(year)
+        await asyncio.to_thread(store.set_setting, SETTING_OPEN_YEARS, sorted(extra), ctx.msg.user_key)
+    await asyncio.to_thread(store.set_setting, SETTING_CURRENT_YEAR, year, ctx.msg.user_key)
+    return Reply(f"Đã mở năm {year} và đặt làm năm báo cáo mặc định.")

@@ -1,0 +1,1 @@
+"""Local fake Bot API servers used by the tests (and usable standalone)."""
