@@ -108,7 +108,9 @@ class Settings:
         if s.telegram_webhook_url and not s.telegram_token:
             errors.append("TELEGRAM_WEBHOOK_URL được đặt nhưng thiếu TELEGRAM_BOT_TOKEN.")
         if s.telegram_webhook_url and not s.telegram_webhook_secret:
-            errors.append("Chế độ webhook Telegram cần TELEGRAM_WEBHOOK_SECRET (1–256 ký tự A-Z a-z 0-9 _ -).")
+            errors.append(
+                "Chế độ webhook Telegram cần TELEGRAM_WEBHOOK_SECRET (1–256 ký tự A-Z a-z 0-9 _ -)."
+            )
         if s.telegram_webhook_secret:
             ok = all(c.isascii() and (c.isalnum() or c in "_-") for c in s.telegram_webhook_secret)
             if not ok or not 1 <= len(s.telegram_webhook_secret) <= 256:

@@ -326,9 +326,13 @@ class Dispatcher:
     async def _save(self, ctx: Context, replies: list[Reply]) -> None:
         extra = ctx.extra or {}
         offered: list[Choice] = next((r.choices for r in reversed(replies) if r.choices), [])
+        numbers = bool(extra.get("numbers", True))
+        for reply in replies:
+            if reply.choices:
+                reply.numbered = numbers
         meta = _Meta(
             choices=[(c.label, c.value) for c in offered],
-            numbers=bool(extra.get("numbers", True)),
+            numbers=numbers,
             qa=extra.get("qa_context"),
         )
         state = ctx.state

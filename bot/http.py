@@ -1,7 +1,9 @@
 """The bot's one HTTP server (aiohttp): every channel's webhook, later the standing office's pages.
 
-Adapters add routes before :meth:`WebServer.start`; the server listens on
-``WEBHOOK_LISTEN`` (or the webhook URL's host and port).
+Adapters add routes before :meth:`WebServer.start` and may register
+:meth:`WebServer.on_listening` callbacks (``setWebhook``): they run once the socket
+accepts connections, so the platform's first push cannot find the port closed.
+The server listens on ``WEBHOOK_LISTEN`` (or the webhook URL's host and port).
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ class WebServer:
         self.port = port
         self._app = web.Application(client_max_size=client_max_size)
         self._runner: web.AppRunner | None = None
+        self._on_listening: list[Callable[[], Awaitable[None]]] = []
         self._app.router.add_get("/healthz", self._health)
+
+    def on_listening(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run ``callback`` right after the server starts listening (before :meth:`start` returns)."""
+        self._on_listening.append(callback)
 
     async def _health(self, _request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
@@ -39,6 +46,8 @@ class WebServer:
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         log.info("HTTP server listening on %s:%s", self.host, self.port)
+        for callback in self._on_listening:
+            await callback()
 
     async def stop(self) -> None:
         if self._runner is not None:

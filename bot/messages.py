@@ -72,6 +72,9 @@ class Reply:
     text: str
     choices: list[Choice] = field(default_factory=list)
     files: list[OutFile] = field(default_factory=list)
+    # Set by the dispatcher: True when a typed number picks one of ``choices`` (button-less
+    # channels then number them); False while the next input is a free-text or number answer.
+    numbered: bool = True
 
 
 @dataclass(slots=True)

@@ -43,7 +43,9 @@ async def serve(settings: Settings, stop_event: asyncio.Event | None = None, app
         if adapter is not None:
             adapters.append(adapter)
     if not adapters:
-        log.warning("Không có kênh nào được cấu hình (TELEGRAM_BOT_TOKEN, ZALO_BOT_TOKEN); chỉ chạy bộ nhắc hạn.")
+        log.warning(
+            "Không có kênh nào được cấu hình (TELEGRAM_BOT_TOKEN, ZALO_BOT_TOKEN); chỉ chạy bộ nhắc hạn."
+        )
 
     address = settings.listen_address()
     web = WebServer(*address) if address else None

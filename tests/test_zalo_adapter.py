@@ -286,7 +286,10 @@ async def test_webhook_mode_needs_the_http_server_and_a_valid_url(server):
     from bot.http import WebServer
 
     adapter.webhook_url = "http://example.org/zalo"  # the platform wants HTTPS
+    web = WebServer("127.0.0.1", 0)
+    await adapter.start(web)  # setWebhook runs once the server listens
     with pytest.raises(ConfigError, match="setWebhook"):
-        await adapter.start(WebServer("127.0.0.1", 0))
+        await web.start()
     assert server.webhook_url == ""
     await adapter.stop()
+    await web.stop()

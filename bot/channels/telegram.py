@@ -186,7 +186,6 @@ class TelegramAdapter:
         self._admin_menu_done: set[int] = set()
         self._sending = False
         self._receiving = False
-        self._set_webhook_task: asyncio.Task[None] | None = None
         self._done: set[int] = set()
         self._done_changed = asyncio.Condition()
         self.stats = {"updates": 0, "duplicates": 0, "errors": 0}
@@ -255,7 +254,7 @@ class TelegramAdapter:
                 raise ConfigError("Chế độ webhook Telegram cần máy chủ HTTP (WEBHOOK_LISTEN).")
             web_server.add_post(urlsplit(self.webhook_url).path or "/", self.handle_webhook)
             await self.application.start()
-            self._set_webhook_task = asyncio.create_task(self._set_webhook_when_listening(web_server))
+            web_server.on_listening(self._set_webhook)
         else:
             assert self.application.updater is not None
             await self.application.updater.start_polling(
@@ -268,20 +267,8 @@ class TelegramAdapter:
             )
             await self.application.start()
 
-    async def _set_webhook_when_listening(self, web_server: WebServer, wait: float = 30.0) -> None:
-        """Call setWebhook once our HTTP server accepts connections (the runner starts it after us)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + wait
-        host = web_server.host if web_server.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
-        while loop.time() < deadline:
-            try:
-                _reader, writer = await asyncio.open_connection(host, web_server.port)
-                writer.close()
-                with contextlib.suppress(Exception):
-                    await writer.wait_closed()
-                break
-            except OSError:
-                await asyncio.sleep(0.05)
+    async def _set_webhook(self) -> None:
+        """Call setWebhook; registered to run once our HTTP server accepts connections."""
         for attempt in range(1, 6):
             try:
                 await self.bot.set_webhook(
@@ -341,11 +328,6 @@ class TelegramAdapter:
     # ----------------------------------------------------------------- stop
     async def stop(self) -> None:
         """Stop fetching, finish the updates in progress (their replies are sent), close the client."""
-        if self._set_webhook_task is not None:
-            self._set_webhook_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._set_webhook_task
-            self._set_webhook_task = None
         app = self.application
         try:
             if app.updater is not None and app.updater.running:

@@ -308,7 +308,7 @@ class ZaloAdapter:
                     "Chế độ webhook Zalo cần máy chủ HTTP của bot (đặt WEBHOOK_LISTEN=host:port)."
                 )
             web_server.add_post(urlsplit(self.webhook_url).path or "/", self.handle_webhook)
-            await self._set_webhook()
+            web_server.on_listening(self._set_webhook)  # once our port accepts the platform's pushes
             log.info("Zalo: chế độ webhook tại %s", urlsplit(self.webhook_url).path or "/")
         else:
             with contextlib.suppress(ZaloError):
@@ -441,30 +441,15 @@ class ZaloAdapter:
                 replies = [translated]
             else:
                 replies = await self.app.dispatcher.handle(translated)
-                style = NUMBERED
-                if any(r.choices for r in replies) and not await self._numbers_allowed(user_key):
-                    style = WORDS
+                # The dispatcher says whether a typed number picks a choice (Reply.numbered): while a
+                # free-text or number field is asked, "1" is an answer, so choices are listed as words.
+                style = NUMBERED if all(r.numbered for r in replies if r.choices) else WORDS
                 replies = [ZaloReply(r.text, r.choices, r.files, style=style) for r in replies]
         except Exception:
             log.exception("Zalo: lỗi khi xử lý tin nhắn %s", update.message_id)
             replies = [Reply(ERROR_TEXT)]
         for reply in replies:
             await self.app.outbox.send(Outgoing(CHANNEL, update.chat_id, reply, user_key))
-
-    async def _numbers_allowed(self, user_key: str) -> bool:
-        """Whether the dispatcher will read a typed number as a choice for this user's next message.
-
-        The dispatcher keeps that in the dialog state it just committed (``data["_meta"]["numbers"]``,
-        False while a free-text or number field is asked): numbering choices there would make
-        "1" an answer of its own, so they are then listed as words to type.
-        """
-        try:
-            row = await asyncio.to_thread(self.app.store.get_state, user_key)
-        except Exception:
-            log.exception("Zalo: không đọc được trạng thái hội thoại của %s", user_key)
-            return True
-        meta = (row.data or {}).get("_meta") if row is not None else None
-        return not isinstance(meta, dict) or bool(meta.get("numbers", True))
 
     async def to_incoming(self, update: ZaloUpdate) -> Incoming | Reply:
         """The core message for an event, or the reply to give directly (sticker, bad image)."""
