@@ -14,7 +14,7 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import extract
 
 from knowledge import lexicon
-from knowledge.normalize import fold, tokens
+from knowledge.normalize import fold, modern_tones, tokens
 from knowledge.numbers import DocNumber, NumberRecognizer
 from knowledge.pack import Pack, Unit
 from knowledge.units import PhraseFinder, UnitMatcher
@@ -39,6 +39,8 @@ class Analysis:
     offices: list[tuple[int, int]] = field(default_factory=list)  # token spans of office titles ("giám đốc")
     mention_starts: set[int] = field(default_factory=set)  # where unit / category mentions start
     refs: list[str] = field(default_factory=list)  # passage references named ("Mục 2", "Câu kết")
+    lower_level: bool = False  # names a commune-level body ("công an xã", "phường Nghĩa Lộ")
+    count: bool = False  # asks how many of something ("có bao nhiêu mô hình")
     features: list[str] = field(
         default_factory=list
     )  # tokens used for retrieval (unit/category spans removed)
@@ -74,6 +76,10 @@ class Analyzer:
             self.refs.add(toks, head)
             if len(toks) == 2 and toks[0] == "muc" and toks[1].isdigit():
                 self.refs.add(["diem", toks[1]], head)
+        # Numbers of the letter that name something other than a document ("Ban Chỉ đạo 138"): words.
+        self.names = frozenset(
+            str(n) for n in pack.data.get("other_numbers", []) if not _YEAR.fullmatch(str(n))
+        )
         docs = pack.known_numbers()
         self.numbers = NumberRecognizer(docs, pack.data.get("other_numbers", []))
 
@@ -243,9 +249,13 @@ class Analyzer:
         a.offices = _office_spans(toks)
         a.mention_starts = {m.start for m in unit_mentions} | {m.start for m in cat_mentions}
         a.present = any(_has_phrase(joined, p) for p in lexicon.PRESENT_PHRASES)
+        a.lower_level = _lower_level(joined, text)
+        a.count = not a.amount and _asks_count(toks)
+        fillers = _phrase_spans(toks, _FILLERS)
         a.features = _strip_numbers(
-            [t for i, t in enumerate(toks) if i not in taken and i not in self_spans],
+            [t for i, t in enumerate(toks) if i not in taken and i not in self_spans and i not in fillers],
             {d.number for d in a.docs},
+            self.names,
         )
         a.asks = _question_types(toks)
         a.follow_up = _follow_up(a.features)
@@ -268,7 +278,7 @@ class Analyzer:
             for j in (i, i + 1)
         }
         for i, t in enumerate(toks):
-            if i in taken or t in self.general or t.isdigit() or i in in_phrase:
+            if i in taken or t in self.general or t.isdigit() or i in in_phrase or i in fillers:
                 continue
             a.content.append(t)
             if not covered[i]:
@@ -316,13 +326,17 @@ def _question_types(toks: list[str]) -> set[str]:
     return out
 
 
-def _strip_numbers(toks: list[str], docs: set[str]) -> list[str]:
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+def _strip_numbers(toks: list[str], docs: set[str], names: frozenset[str] = frozenset()) -> list[str]:
     """Drop document numbers and their "/UBND-NC" tail: they are matched by :mod:`knowledge.numbers`, not by
-    word overlap ("5500/UBND-NC ngày nào" must not look like "1395 ngày nào").  Others ("mục 1") stay."""
+    word overlap ("5500/UBND-NC ngày nào" must not look like "1395 ngày nào").  Others ("mục 1") stay, and so
+    do the letter's own non-document numbers (``names``: "138" of "Ban Chỉ đạo 138")."""
     out: list[str] = []
     skip = False
     for t in toks:
-        if t.isdigit() and (t.lstrip("0") in docs or len(t) >= 3):
+        if t.isdigit() and t not in names and (t.lstrip("0") in docs or len(t) >= 3):
             skip = True
             continue
         if skip and t in _DOC_TAIL:
@@ -345,6 +359,44 @@ def _dedupe(items: list) -> list:
 
 def _has_phrase(joined: str, phrase: str) -> bool:
     return f" {phrase} " in f" {joined} "
+
+
+_LOWER_FOLDED = re.compile(
+    r"\b(?:"
+    + "|".join(lexicon.LOWER_LEVEL_HEADS)
+    + r") (?:"
+    + "|".join(lexicon.LOWER_LEVELS)
+    + r")\b(?! hoi)"
+)
+_LOWER_NAMED = re.compile(r"(?<!\w)(?:xã|phường|thị trấn) (\w)", re.IGNORECASE)
+
+
+def _lower_level(joined: str, written: str) -> bool:
+    """ "công an xã", "UBND phường", "cấp xã" (folded), or "xã Tịnh Khê" (a capitalised name after the level
+    word in the written question; "thị xã Đức Phổ" is a district)."""
+    if _LOWER_FOLDED.search(joined):
+        return True
+    for m in _LOWER_NAMED.finditer(modern_tones(written)):
+        before = written[: m.start()].lower().rstrip()
+        if m.group(1).isupper() and not before.endswith("thị"):
+            return True
+    return False
+
+
+def _asks_count(toks: list[str]) -> bool:
+    """ "bao nhiêu" / "mấy" before what is counted (not time or frequency: "mấy lần", "bao nhiêu năm")."""
+    for i, t in enumerate(toks):
+        if t == "bao" and toks[i + 1 : i + 2] == ["nhieu"]:
+            nxt = toks[i + 2 : i + 3]
+        elif t == "may":
+            nxt = toks[i + 1 : i + 2]
+        else:
+            continue
+        if i > 0 and toks[i - 1] in lexicon.ORDINAL_HEADS:
+            continue
+        if nxt and nxt[0].isalpha() and nxt[0] not in lexicon.NOT_COUNTED:
+            return True
+    return False
 
 
 def _asks_amount(joined: str) -> bool:
@@ -375,8 +427,30 @@ def _office_spans(toks: list[str]) -> list[tuple[int, int]]:
     return out
 
 
+_FILLERS = sorted((tuple(p.split()) for p in lexicon.FILLER_PHRASES), key=len, reverse=True)
+
+
+def _phrase_spans(toks: list[str], phrases: list[tuple[str, ...]]) -> set[int]:
+    """Positions covered by any of ``phrases`` (longest first, non-overlapping)."""
+    out: set[int] = set()
+    i, n = 0, len(toks)
+    while i < n:
+        for p in phrases:
+            if tuple(toks[i : i + len(p)]) == p:
+                out.update(range(i, i + len(p)))
+                i += len(p)
+                break
+        else:
+            i += 1
+    return out
+
+
 _SELF_TAILS = (
     ("chung", "toi"),
+    ("tui", "em"),
+    ("tui", "toi"),
+    ("bon", "em"),
+    ("bon", "toi"),
     ("chung", "em"),
     ("chung", "minh"),
     ("minh",),

@@ -121,7 +121,6 @@ GENERAL: frozenset[str] = frozenset(
         "ne",
         "a1",
         "ad",
-        "thay",
         "cu",
         "cai",
         "chi",
@@ -130,13 +129,22 @@ GENERAL: frozenset[str] = frozenset(
         "may",
         "bao",
         "nhieu",
-        "gio",
         "khoang",
         "hien",
         "nay",
         "thang",
         "tuan",
         "dieu",
+        "ay",
+        "kia",
+        "ha",
+        "nhi",
+        "tui",
+        "bon",
+        "da",
+        "vang",
+        "uh",
+        "um",
     ]
 )
 GENERAL_PHRASES: frozenset[str] = frozenset(
@@ -406,6 +414,7 @@ PRESENT_PHRASES: tuple[str, ...] = (
 # nhiêu").
 MONEY_WORDS: tuple[str, ...] = (
     "kinh phi",
+    "gia",
     "tien",
     "ngan sach",
     "chi phi",
@@ -487,7 +496,14 @@ OFFICE_TITLES: tuple[str, ...] = (
 DOCUMENT_WORDS: frozenset[str] = frozenset(
     {
         "ky",
+        "gom",
+        "bao gom",
         "thuoc",
+        "nop",
+        "han",
+        "truoc",
+        "sau",
+        "cap",
         "gui",
         "nhan",
         "nhan duoc",
@@ -500,21 +516,26 @@ DOCUMENT_WORDS: frozenset[str] = frozenset(
         "ghi",
         "viet",
         "noi",
-        "doan",
-        "phan",
         "muc",
         "khoan",
         "diem",
-        "cau",
-        "ket",
+        # syllables that also spell other words ("đoàn kết", "phân bổ", "sơ kết", "trang bị", "triệu đồng")
+        # are general only in these phrases
         "cau ket",
+        "cau cuoi",
+        "cau dau",
+        "doan cuoi",
+        "doan dau",
+        "doan nao",
+        "doan ket thuc",
         "phan ket",
+        "phan dau",
+        "phan cuoi",
+        "phan nao",
         "ket thuc",
         "cuoi",
         "dau",
         "mo dau",
-        "dong",
-        "trang",
         "ten",
         "cu the",
         "thu nhat",
@@ -522,5 +543,85 @@ DOCUMENT_WORDS: frozenset[str] = frozenset(
         "thu ba",
         "thu tu",
         "cuoi cung",
+    }
+)
+
+# Levels below the district: the letter addresses the province's bodies and the districts, never a commune.
+# Matched on folded tokens after one of these heads ("công an xã", "UBND phường", "cấp xã"), or before a
+# capitalised name in the written question ("xã Tịnh Khê", "phường Nghĩa Lộ").
+LOWER_LEVEL_HEADS: tuple[str, ...] = (
+    "cong an",
+    "uy ban nhan dan",
+    "cap",
+    "cac",
+    "chu tich",
+    "hoi dong nhan dan",
+)
+LOWER_LEVELS: tuple[str, ...] = ("xa", "phuong", "thi tran", "thon", "to dan pho")
+
+# Courtesy and filler of chatty questions ("Dạ cho em hỏi ... ạ, em cảm ơn", "Anh ơi ... vậy"): left out of
+# retrieval (they say nothing about the topic and would dilute the match of long questions).
+FILLER_PHRASES: tuple[str, ...] = (
+    "cho em hoi",
+    "cho toi hoi",
+    "cho minh hoi",
+    "cho hoi",
+    "xin hoi",
+    "em xin hoi",
+    "toi xin hoi",
+    "xin cam on",
+    "em cam on",
+    "cam on",
+    "xin chao",
+    "chao anh",
+    "chao chi",
+    "anh chi",
+    "anh oi",
+    "chi oi",
+    "ban oi",
+    "em oi",
+    "ad oi",
+    "lam on",
+    "giup em",
+    "giup toi",
+    "voi a",
+    "nhe",
+    "nha",
+    "a",
+    "ah",
+    "da",
+    "vay",
+    "ha",
+    "nhi",
+    "oi",
+    "vang",
+)
+
+# Counting questions ("có bao nhiêu mô hình", "mấy điều"): the letter counts nothing, so they are declined
+# unless an entry says it answers them (``asks: [count]``).  Not counts: frequency and time ("mấy lần", "bao
+# nhiêu năm"), handled as "when" / "how often".
+COUNT_WORDS: tuple[str, ...] = ("bao nhieu", "may")
+NOT_COUNTED: frozenset[str] = frozenset(
+    {"lan", "nam", "ngay", "thang", "tuan", "gio", "phut", "tuoi", "tien", "dong", "trieu", "ty"}
+    # the letter's own parts: "gồm mấy điểm", "có mấy mục" are answered from its structure
+    | {"muc", "diem", "noi", "phan", "y"}
+)
+# "Điều mấy", "mục mấy", "lần thứ mấy", "số bao nhiêu": which one, not how many.
+ORDINAL_HEADS: frozenset[str] = frozenset(
+    {
+        "thu",
+        "dieu",
+        "muc",
+        "khoan",
+        "diem",
+        "phan",
+        "so",
+        "lan",
+        "nam",
+        "ngay",
+        "thang",
+        "gio",
+        "cau",
+        "trang",
     }
 )

@@ -78,6 +78,7 @@ ABBREVIATIONS: dict[str, str] = {
     "ca huyen": "cong an huyen",
     "cat": "cong an tinh",
     "kp": "kinh phi",
+    "nv": "nhiem vu",
     "tp": "thanh pho",
     "tx": "thi xa",
     "vp": "van phong",

@@ -81,6 +81,9 @@ class Entry:
     doc: str | None = None
     suggest: str | None = None  # the canonical question shown as a suggestion
     asks: tuple[str, ...] = ()  # answer types it gives (who/when/where/what/yesno); empty = any
+    # phrases whose unknown instances this entry answers ("mô hình": a model the letter does not name is
+    # answered by the entry saying the letter names none)
+    catch: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -212,6 +215,7 @@ def load_pack(folder: str | os.PathLike[str] | None = None) -> Pack:
                 doc=str(e["doc"]) if e.get("doc") is not None else None,
                 suggest=e.get("suggest") or questions[0],
                 asks=tuple(str(x) for x in e.get("asks", ()) or ()),
+                catch=tuple(str(x) for x in e.get("catch", ()) or ()),
             )
         )
 

@@ -41,6 +41,9 @@ TOPICS_BY_CATEGORY = ("funding", "duties", "reporting", "addressees")
 PERSONAL_TOPICS = ("funding", "duties", "reporting")
 FOLLOW_TOPIC_MIN = 0.25  # retrieval score enough for a topic change inside a follow-up ("còn báo cáo?")
 MISSING_FLOOR = 0.5  # score factor when none of the question's known content words is in the entry
+ASKS_MATCH = 1.1  # an entry giving the kind of answer asked (who / when / where)
+SELF_TOPIC = 1.1  # a per-unit topic entry when the asker speaks of their own unit
+CATCH_CONFIDENCE = 0.5  # confidence of an entry reached through its ``catch`` phrase
 
 
 @dataclass(slots=True)
@@ -114,6 +117,7 @@ class QAEngine:
             words.update(tokens(e.answer))
             self.cover.append(frozenset(words))
         self.entry_index = {e.id: i for i, e in enumerate(self.entries)}
+        self.catches = [(e, [" ".join(tokens(c)) for c in e.catch]) for e in self.entries if e.catch]
         # Words that identify the letter itself (its subject line, issuer, place): a question quoting them
         # ("công văn về việc tiếp tục nhân rộng mô hình ... ký ngày nào?") names the document, not a topic.
         meta = pack.meta
@@ -154,6 +158,8 @@ class QAEngine:
             return self._not_stated(a, "personal")
         if self._asks_office_holder(a):
             return self._not_stated(a, "holder")
+        if a.lower_level and not a.units:
+            return self._not_stated(a, "lower_level")
         if a.amount or (
             context.get("amount") and a.follow_up and (a.units or a.categories) and not a.foreign
         ):
@@ -167,7 +173,7 @@ class QAEngine:
     def _answer(self, a: Analysis, asker: Unit | None, context: dict[str, Any]) -> Answer:
 
         ranked = self.index.search(a.features, limit=8, light=self.analyzer.general)
-        scored = [(self.entries[i], self._adjust(self.entries[i], s, a)) for i, s in ranked]
+        scored = [(self.entries[i], self._adjust(self.entries[i], s, a, asker)) for i, s in ranked]
         scored.sort(key=lambda x: -x[1])
         best, score = scored[0] if scored else (None, 0.0)
         coverage = self._coverage(a)
@@ -193,9 +199,30 @@ class QAEngine:
             return self._overview(a, asker)
 
         confidence = max(0.0, min(1.0, score * coverage * (0.7 if a.present else 1.0)))
+        caught = self._caught(a)
+        if caught is not None and (best is None or confidence < self.threshold or best is not caught):
+            # "mô hình Camera an ninh có được nhân rộng không": a name the letter does not contain, of a kind
+            # an entry answers for all ("the letter names no model")
+            best, confidence = caught, max(confidence, CATCH_CONFIDENCE)
         if best is None or confidence < self.threshold:
             return self._decline(a, scored, confidence)
+        if a.count and "count" not in best.asks:
+            return self._not_stated(a, "count")
         return self._render(best, a, asker, confidence, scored, context)
+
+    def _caught(self, a: Analysis) -> Entry | None:
+        """The entry whose ``catch`` phrase the question uses with words the letter does not contain."""
+        if not a.foreign or a.units or a.categories:
+            return None
+        joined = f" {' '.join(a.toks)} "
+        # only questions about which ones / whether ("... có được nhân rộng không", "mô hình nào", "là gì"),
+        # not about something else of them ("tiền thưởng cho mô hình tiêu biểu")
+        if not (a.asks & {"yesno", "what"} or " nao " in joined):
+            return None
+        for entry, phrases in self.catches:
+            if any(f" {p} " in joined for p in phrases):
+                return entry
+        return None
 
     def _asks_office_holder(self, a: Analysis) -> bool:
         """The person holding an office: "Ai là Chủ tịch UBND tỉnh hiện nay?", "Giám đốc Công an tỉnh là ai?".
@@ -226,16 +253,23 @@ class QAEngine:
                 ):
                     continue
                 return True
-            # a bare title followed by a unit or category is that body's officer ("Chủ tịch Hội Nông dân")
+            # a bare title followed by a unit or category, or by a word of its own, is another body's officer
+            # ("Chủ tịch Hội Nông dân", "Chủ tịch nước")
             tail = start + len(known)
             if any(tail <= m <= tail + 1 for m in a.mention_starts):
+                return True
+            if len(known) == end - start and tail < len(toks) and toks[tail] not in self.analyzer.general:
                 return True
         return False
 
     # -- scoring --------------------------------------------------------------------------------------------
-    def _adjust(self, entry: Entry, score: float, a: Analysis) -> float:
+    def _adjust(self, entry: Entry, score: float, a: Analysis, asker: Unit | None = None) -> float:
         known = a.known_docs
         score *= self._content_fit(entry, a)
+        if entry.asks and a.asks & set(entry.asks) & {"who", "when", "where"}:
+            score *= ASKS_MATCH  # "... là ai ký vậy": the entry that gives a person
+        if a.self_ref and asker is not None and entry.topic in PERSONAL_TOPICS:
+            score *= SELF_TOPIC  # "bên mình làm gì": the asker's own duties, funding, reporting
         if a.refs:
             # "Mục 2 quy định gì", "câu kết": entries quoting that part of the letter first
             cited = {ref_head(s.ref) for s in entry.sources}
@@ -273,12 +307,14 @@ class QAEngine:
                 missing += w
         return 1.0 - (1.0 - MISSING_FLOOR) * (missing / total)
 
-    @staticmethod
-    def _coverage(a: Analysis) -> float:
+    def _coverage(self, a: Analysis) -> float:
+        """How much of the question the pack knows.  The letter's identifying words (issuer, subject) do not
+        count as known content: "Giờ làm việc của UBND tỉnh" is about office hours, nothing else."""
         n_foreign = len(a.foreign)
         if n_foreign == 0:
             return 1.0
-        share = n_foreign / max(len(a.content), 1)
+        own = [t for t in a.content if t not in self.identifying or t in a.foreign]
+        share = n_foreign / max(len(own), 1)
         if n_foreign == 1:
             return 0.85 if share <= 0.25 else 0.65 if share <= 0.5 else 0.45
         if n_foreign == 2:
@@ -506,6 +542,28 @@ class QAEngine:
         """Declines a question about a person: who holds an office (now, or an office whose holder the
         letter does not name) or personal details.  States the one fact the letter has: who signed it."""
         signer = self.pack.meta.get("signer") or {}
+        if why == "lower_level":
+            entry = self.topic_entry.get("addressees")
+            listed = f" {entry.answer}" if entry else ""
+            return Answer(
+                text=(
+                    f"Xin lỗi, văn bản {self.number} không nêu nội dung riêng cho cấp xã, phường, thị trấn "
+                    f"nên tôi không trả lời được.{listed}"
+                ),
+                answered=False,
+                confidence=0.0,
+                sources=list(entry.sources) if entry else [],
+                suggestions=self.default_suggestions,
+                kind="not_stated",
+            )
+        if why == "count":
+            return Answer(
+                text=f"Xin lỗi, văn bản {self.number} không nêu con số này nên tôi không trả lời được.",
+                answered=False,
+                confidence=0.0,
+                suggestions=self.default_suggestions,
+                kind="not_stated",
+            )
         what = (
             "thông tin cá nhân (năm sinh, quê quán, số điện thoại, địa chỉ ...)"
             if why == "personal"

@@ -128,9 +128,10 @@ class UnitMatcher:
     ) -> dict[tuple[str, ...], Unit]:
         """Short forms officials type, derived from the registry: the name without its trailing "tỉnh" /
         "Quảng Ngãi" ("Hội Nông dân"), a department's name cut before "và" or a comma ("Sở Giáo dục",
-        "Sở Văn hóa"), and "ngành ..." for a department ("ngành y tế").  A short form is kept only when it
-        names exactly one unit, is not an explicit form of another unit, has at least two syllables and is
-        not a reserved (category) or level-less phrase ("công an", "thanh tra")."""
+        "Sở Văn hóa") or after its first two-syllable word ("Sở Giao thông"), and "ngành ..." for a
+        department ("ngành y tế").  A short form is kept only when it names exactly one unit, is not an
+        explicit form of another unit, has at least two syllables and is not a reserved (category) or
+        level-less phrase ("công an", "thanh tra")."""
         owners: dict[tuple[str, ...], set[str]] = {}
         unit_of: dict[tuple[str, ...], Unit] = {}
 
@@ -158,6 +159,10 @@ class UnitMatcher:
                 head = re.split(r"\s+và\s+|,|\s+-\s+", name, maxsplit=1)[0]
                 offer(("nganh", *tokens(name[3:])), unit)
                 offer(("nganh", *tokens(head[3:])), unit)
+                rest = tokens(name[3:])
+                if len(rest) >= 4:  # "Sở Giao thông vận tải" -> "Sở Giao thông": the first word of the field
+                    offer(("so", *rest[:2]), unit)
+                    offer(("nganh", *rest[:2]), unit)
         return {t: unit_of[t] for t, names in owners.items() if len(names) == 1}
 
     @staticmethod

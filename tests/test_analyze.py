@@ -104,3 +104,19 @@ def test_personal_details_and_office_titles(analyzer: Analyzer) -> None:
     assert not analyzer.analyze("Ai ký công văn").personal
     a = analyzer.analyze("Ai là Phó Chủ tịch UBND tỉnh")
     assert [tuple(a.toks[s:e]) for s, e in a.offices] == [("pho", "chu", "tich")]
+
+
+@pytest.mark.parametrize(
+    ("question", "count"),
+    [
+        ("Kế hoạch 1395 có bao nhiêu mô hình", True),
+        ("Quyết định 1395 có mấy điều", True),
+        ("Kinh phí theo Điều mấy của QĐ 1790", False),
+        ("Nghị quyết lần thứ mấy", False),
+        ("Báo cáo mấy lần một năm", False),
+        ("Nội dung chỉ đạo gồm mấy điểm", False),
+        ("kinh phí bao nhiêu", False),  # an amount, not a count
+    ],
+)
+def test_counting_questions(analyzer: Analyzer, question: str, count: bool) -> None:
+    assert analyzer.analyze(question).count is count

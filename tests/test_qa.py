@@ -458,6 +458,8 @@ def test_no_answer_of_any_question_set_invents_numbers_dates_or_names(qa_engine:
         "qa_cases_4.jsonl",
         "qa_cases_5.jsonl",
         "qa_cases_6.jsonl",
+        "qa_cases_7.jsonl",
+        "qa_cases_8.jsonl",
     ],
 )
 def test_question_sets_reach_the_bars(qa_engine: QAEngine, name: str) -> None:
@@ -467,3 +469,64 @@ def test_question_sets_reach_the_bars(qa_engine: QAEngine, name: str) -> None:
     detail = "\n".join(f"{r['id']} {r['q']!r} -> {o['answer'][:80]!r}" for r, o in failures)
     assert in_rate >= 0.95, detail
     assert oos_rate >= 0.90, detail
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Công an xã có nhiệm vụ gì theo công văn?",
+        "Kinh phí hoạt động của UBND xã theo quy định nào?",
+        "phường Nghĩa Lộ dùng kinh phí nào",
+        "kinh phí của xã Tịnh Khê",
+        "chế độ phụ cấp công an xã",
+    ],
+)
+def test_commune_level_is_not_addressed(qa_engine: QAEngine, question: str) -> None:
+    ans = ask(qa_engine, question)
+    assert not ans.answered and ans.declined, ans.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "UBND thị xã Đức Phổ có nhiệm vụ gì",
+        "Các tổ chức chính trị - xã hội dùng kinh phí nào?",
+        "Sở Lao động - Thương binh và Xã hội dùng kinh phí nào",
+    ],
+)
+def test_thi_xa_and_xa_hoi_are_not_communes(qa_engine: QAEngine, question: str) -> None:
+    assert ask(qa_engine, question).answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Mô hình camera an ninh có được nhân rộng không?",
+        "Công văn có nhắc đến mô hình tổ tự quản không",
+        "Những mô hình nào được nhân rộng?",
+    ],
+)
+def test_model_names_the_letter_does_not_contain(qa_engine: QAEngine, question: str) -> None:
+    ans = ask(qa_engine, question)
+    assert ans.answered and "không nêu tên mô hình" in ans.text, ans.text
+    assert any(s.ref == "Mục 2" for s in ans.sources)
+
+
+def test_model_questions_about_money_or_rewards_are_not_model_name_answers(qa_engine: QAEngine) -> None:
+    assert ask(qa_engine, "Mô hình camera an ninh giá bao nhiêu?").kind == "amount"
+    assert not ask(qa_engine, "tiền thưởng cho mô hình tiêu biểu").answered
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Mục 2 quy định gì", "tham mưu"),
+        ("Mục 1 của công văn nói gì?", "1395"),
+        ("điểm 3 công văn nói về gì", "Kinh phí"),
+        ("Câu kết của văn bản yêu cầu gì?", "nghiêm túc"),
+        ("Ban chỉ đạo 138 gồm những ai", "Thường trực Ban Chỉ đạo 138"),
+    ],
+)
+def test_parts_of_the_letter_by_reference(qa_engine: QAEngine, question: str, expected: str) -> None:
+    ans = ask(qa_engine, question)
+    assert ans.answered and expected in ans.text, ans.text

@@ -92,6 +92,7 @@ def question_matcher(pack) -> UnitMatcher:  # type: ignore[no-untyped-def]
         ("Sở Giáo dục", "Sở Giáo dục và Đào tạo"),
         ("sở văn hoá", "Sở Văn hóa, Thể thao và Du lịch"),
         ("ngành y tế", "Sở Y tế"),
+        ("kinh phí của Sở Giao thông", "Sở Giao thông vận tải"),
         ("huyện Sơn Tịnh", "UBND huyện Sơn Tịnh"),
     ],
 )
