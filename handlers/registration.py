@@ -56,6 +56,10 @@ def match_units(app: Any, text: str, limit: int = 3) -> list[tuple[Unit, float]]
         # Offer only credible candidates: not far behind the best one.
         if row is not None and score >= MATCH_MIN and (not out or score >= out[0][1] - SPREAD):
             out.append((row, float(score)))
+    if len(out) > 1 and out[0][1] >= 100 > out[1][1]:
+        # An exact name or alias ("công an tỉnh"): words shared with other names ("tỉnh") are no reason
+        # to offer those too.
+        return out[:1]
     return out
 
 

@@ -118,3 +118,10 @@ async def test_admin_adds_and_retires_units(chat: ChatDriver, app: Any) -> None:
     assert "LOẠI:" in await chat.say(ADMIN, "/donvi them Thiếu loại")
     actions = [e.action for e in app.store.audit_entries()]
     assert actions == ["unit.add", "unit.retire"]
+
+
+async def test_an_exact_name_is_offered_alone(chat: ChatDriver) -> None:
+    """"cong an tinh" shares "tỉnh" with other names; an exact match must not drag them in."""
+    await chat.say("lan", "/dangky")
+    await chat.say("lan", "cong an tinh")
+    assert [label for label, _ in chat.choices("lan")] == ["Công an tỉnh", "Không phải, nhập lại"]
