@@ -55,14 +55,11 @@ class _Loop:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.config import ConfigError, Settings, load_dotenv_file
+    from bot.commands._app import load_settings
     from bot.logging_setup import setup_logging
 
-    load_dotenv_file()
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
+    settings = load_settings()
+    if settings is None:
         return 2
     # Logs go to stderr (stdout is the conversation); quiet unless asked.
     setup_logging(settings.log_level if settings.log_level != "INFO" else "WARNING")

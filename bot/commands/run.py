@@ -14,14 +14,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.config import ConfigError, Settings, load_dotenv_file
+    from bot.commands._app import load_settings
+    from bot.config import ConfigError
     from bot.logging_setup import setup_logging
 
-    load_dotenv_file()
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
+    settings = load_settings()
+    if settings is None:
         return 2
     setup_logging(settings.log_level)
     from bot.runner import serve
