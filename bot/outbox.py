@@ -182,6 +182,9 @@ class Outbox:
     def channels(self) -> list[str]:
         return list(self._senders)
 
+    def sender(self, channel: str) -> ChannelSender | None:
+        return self._senders.get(channel)
+
     def limit(self, channel: str) -> RateLimit | None:
         """The channel's sending limits (None if the channel is not configured)."""
         return self._limits.get(channel) if channel in self._senders else None

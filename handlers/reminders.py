@@ -102,7 +102,8 @@ async def set_due(ctx: Context) -> Reply:
     _notify(app)
     ob = change.obligation
     lines = [
-        f"Đã lưu: hạn “{ob.title}” năm {year} là {fmt_date(change.new)} (trước đây {fmt_date(change.old)}).",
+        f"Đã lưu: hạn “{ob.title}” năm {year} là {fmt_date(change.new)} "
+        f"({'không đổi' if change.old == change.new else 'trước đây ' + fmt_date(change.old)}).",
         f"Lịch nhắc mới (08:00): {views.schedule_summary(slots_for(change.new, obligations.policy))}.",
     ]
     if change.opened_year:

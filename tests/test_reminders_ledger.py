@@ -86,7 +86,7 @@ async def test_each_due_reminder_once_only_missing_units_and_digest(db_url, tg):
             s.add(Membership(user_id=u.id, unit_id=units[2], status=status))
     add_tg_users(tg, [pending_tg, inactive_tg])
 
-    async with telegram_outbox(tg, rate=1000) as outbox:
+    async with telegram_outbox(tg, rate=1000, per_chat=(20, 1.0)) as outbox:
         svc = service(engine, outbox)
         report = await svc.run_due(T_BEFORE3)
         office_tg = seeded.members[seeded.office_unit][0]
@@ -129,7 +129,7 @@ async def test_nothing_outside_slots_or_outside_the_period(sqlite_url, tg):
     engine = make_db(sqlite_url)
     seeded = seed(engine, n_units=3)
     add_tg_users(tg, seeded.all_members())
-    async with telegram_outbox(tg, rate=1000) as outbox:
+    async with telegram_outbox(tg, rate=1000, per_chat=(20, 1.0)) as outbox:
         svc = service(engine, outbox)
         assert (await svc.run_due(T_BEFORE3.replace(hour=7, minute=59))).due == 0
         # 2026 is outside the directive's period: nothing, until an admin opens it.
@@ -146,7 +146,7 @@ async def test_changed_due_date_starts_a_new_series(db_url, tg):
     seeded = seed(engine, n_units=2, members_per_unit=1)
     add_tg_users(tg, seeded.all_members())
     member = seeded.members[list(seeded.units)[1]][0]
-    async with telegram_outbox(tg, rate=1000) as outbox:
+    async with telegram_outbox(tg, rate=1000, per_chat=(20, 1.0)) as outbox:
         svc = service(engine, outbox)
         await svc.run_due(T_BEFORE3)
         assert len(tg.texts(member)) == 1
@@ -171,7 +171,7 @@ async def test_blocked_recipient_marked_inactive_and_skipped_later(db_url, tg):
     unit = list(seeded.units)[1]
     blocked_tg, ok_tg = seeded.members[unit]
     tg.block(blocked_tg)
-    async with telegram_outbox(tg, rate=1000) as outbox:
+    async with telegram_outbox(tg, rate=1000, per_chat=(20, 1.0)) as outbox:
         svc = service(engine, outbox)
         report = await svc.run_due(T_BEFORE3)
         assert report.blocked == 1
@@ -198,7 +198,7 @@ async def test_unit_that_submits_mid_fan_out_stops_receiving_at_once(sqlite_url)
     seeded = seed(engine, n_units=2, members_per_unit=10)
     unit = list(seeded.units)[1]
     members = seeded.members[unit]
-    rate = 3
+    rate = 5
     server = FakeTelegramServer(rate=rate, per_chat_rate=50, per_chat_window=1.0)
     await server.start()
     try:
@@ -231,7 +231,7 @@ async def test_recovery_of_rows_a_killed_run_left_behind(db_url, tg):
     engine = make_db(db_url)
     seeded = seed(engine, n_units=3, members_per_unit=2)
     add_tg_users(tg, [*seeded.all_members(), ADMIN_TG])
-    async with telegram_outbox(tg, rate=1000) as outbox:
+    async with telegram_outbox(tg, rate=1000, per_chat=(20, 1.0)) as outbox:
         svc = service(engine, outbox, admins=())
         due = await asyncio.to_thread(svc.due, T_BEFORE3)
         # A run that was SIGKILLed: claimed two, marked a third 'sending', sent nothing else.
@@ -259,7 +259,7 @@ async def test_retryable_failure_is_sent_by_a_later_run(sqlite_url):
     port = server.port
     add_tg_users(server, seeded.all_members())
     outbox = Outbox(max_attempts=2, backoff=0.01)
-    async with telegram_outbox(server, rate=1000, outbox=outbox):
+    async with telegram_outbox(server, rate=1000, outbox=outbox, per_chat=(20, 1.0)):
         await server.stop()  # the API goes away after the bot logged in
         svc = service(engine, outbox, admins=())
         first = await svc.run_due(T_BEFORE3)
@@ -337,3 +337,34 @@ async def test_fanout_lock_is_held_across_processes_and_freed_by_sigkill(db_url)
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+async def test_guard_cancels_what_is_no_longer_wanted_right_before_sending(db_url, tg):
+    """Messages computed earlier, then the world changes: the guard in the 'sending' step decides."""
+    engine = make_db(db_url)
+    seeded = seed(engine, n_units=4, members_per_unit=2)
+    add_tg_users(tg, seeded.all_members())
+    units = list(seeded.units)
+    left, blocked_meanwhile, keeps = seeded.members[units[1]][0], seeded.members[units[1]][1], units[3]
+    submitted_unit = units[2]
+    async with telegram_outbox(tg, rate=1000, per_chat=(20, 1.0)) as outbox:
+        svc = service(engine, outbox, admins=())
+        msgs = await asyncio.to_thread(svc.due, T_BEFORE3)
+        with session_scope(engine) as s:
+            m = s.exec(select(Membership).where(Membership.user_id == seeded.user_ids[left])).scalars().one()
+            m.status = "ended"
+            s.add(m)
+            u = s.get(User, seeded.user_ids[blocked_meanwhile])
+            u.active = False
+            s.add(u)
+        submit(engine, submitted_unit, 2024, seeded.user_ids[seeded.members[submitted_unit][0]])
+        report = ledger.RunReport(now=T_BEFORE3)
+        await ledger.fan_out(engine, outbox, "test-owner", msgs, lambda: datetime.now(UTC), report)
+    reasons = {r.recipient: r.error for r in rows(engine) if r.status == "skipped"}
+    assert reasons == {
+        f"telegram:{left}": "người nhận không còn là thành viên của đơn vị",
+        f"telegram:{blocked_meanwhile}": "người nhận đã chặn bot",
+        **{f"telegram:{m}": "đơn vị đã nộp báo cáo" for m in seeded.members[submitted_unit]},
+    }
+    assert report.skipped == 4 and tg.texts(left) == [] and tg.texts(blocked_meanwhile) == []
+    assert all(len(tg.texts(m)) == 1 for m in seeded.members[keeps])

@@ -247,10 +247,8 @@ def run_set_due(args: argparse.Namespace) -> int:
             return 2
     finally:
         app.close()
-    print(
-        f"Đã lưu: hạn “{change.obligation.title}” năm {args.year} là {fmt_date(change.new)} "
-        f"(trước đây {fmt_date(change.old)})."
-    )
+    before = "không đổi" if change.old == change.new else f"trước đây {fmt_date(change.old)}"
+    print(f"Đã lưu: hạn “{change.obligation.title}” năm {args.year} là {fmt_date(change.new)} ({before}).")
     if change.opened_year:
         print(f"Năm {args.year} nằm ngoài giai đoạn của văn bản: đã mở năm này để nhắc hạn.")
     print("Bot đang chạy sẽ áp dụng trong vòng 10 phút, không cần khởi động lại.")

@@ -101,8 +101,9 @@ class FanoutMutex:
             try:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
                 conn.commit()
-            except Exception:  # closing the connection releases it anyway
-                log.warning("pg_advisory_unlock failed; closing the connection releases the lock")
+            except Exception:  # really close the session (not back to the pool): that releases the lock
+                log.warning("pg_advisory_unlock failed; closing the database session releases the lock")
+                conn.invalidate()
             finally:
                 conn.close()
         if self._fd is not None:

@@ -8,6 +8,7 @@ from datetime import date
 
 from bot.reminders.obligations import Obligation, Obligations
 from bot.reminders.policy import fmt_date, fmt_day
+from knowledge.normalize import fold
 
 CATEGORY_LABELS = {
     "district": "UBND các huyện, thành phố, thị xã",
@@ -115,7 +116,7 @@ def digest(
         if not units:
             continue
         names = []
-        for u in sorted(units, key=lambda x: x.name):
+        for u in sorted(units, key=lambda x: (fold(x.name), x.name)):
             names.append(u.name if u.reachable else f"{u.name} (*)")
             unreachable = unreachable or not u.reachable
         lines.append(f"- {category_label(cat)} ({len(units)}): {'; '.join(names)}")
@@ -124,5 +125,8 @@ def digest(
             "(*) Đơn vị chưa có thành viên đăng ký trên bot: bot không nhắc được, cần liên hệ trực tiếp."
         )
     if missing:
-        lines.append("Các đơn vị chưa nộp đã được nhắc hôm nay. Xem chi tiết: /trangthai, /tonghop.")
+        lines.append(
+            "Các đơn vị chưa nộp có thành viên đăng ký đã được nhắc hôm nay. "
+            "Xem chi tiết: /trangthai, /tonghop."
+        )
     return "\n".join(lines)

@@ -110,15 +110,26 @@ def submit(engine: Engine, unit_id: int, year: int, user_id: int) -> None:
 
 
 @contextlib.asynccontextmanager
-async def telegram_outbox(server: Any, rate: int = 30, outbox: Outbox | None = None) -> AsyncIterator[Outbox]:
-    """An :class:`Outbox` whose Telegram sender is the real adapter's, talking to ``server``."""
+async def telegram_outbox(
+    server: Any, rate: int = 30, outbox: Outbox | None = None, per_chat: tuple[int, float] | None = None
+) -> AsyncIterator[Outbox]:
+    """An :class:`Outbox` whose Telegram sender is the real adapter's, talking to ``server``.
+
+    ``per_chat=(burst, window)`` replaces the adapter's per-chat limit (Telegram's ~1 message
+    per second per chat) for tests that send several reminders to one chat and do not test it.
+    """
     from bot.channels.telegram import TelegramAdapter
     from bot.config import Settings
+    from bot.outbox import RateLimit
 
     settings = Settings(telegram_token=server.token, telegram_api_url=server.api_root, telegram_rate=rate)
     outbox = outbox or Outbox()
     adapter = TelegramAdapter(SimpleNamespace(outbox=outbox, settings=settings), settings)
     await adapter.start_sending()
+    if per_chat is not None:
+        outbox.register(
+            adapter.sender, RateLimit(rate=rate, per_chat_burst=per_chat[0], per_chat_window=per_chat[1])
+        )
     try:
         yield outbox
     finally:
