@@ -132,6 +132,14 @@ class App:
                     if r.ok:
                         await self.dispatcher.offer(r.outgoing.user_key, reply.choices)
 
+    def schedule_changed(self) -> None:
+        """Tell the reminder scheduler running in this process (if any) that what is due changed
+        (a submission, an opened year, a unit added or retired); other processes catch up at
+        their next sweep."""
+        import scheduler
+
+        scheduler.notify_changed(self)
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -127,4 +127,5 @@ async def open_year(ctx: Context) -> Reply:
         extra.append(year)
         await asyncio.to_thread(store.set_setting, SETTING_OPEN_YEARS, sorted(extra), ctx.msg.user_key)
     await asyncio.to_thread(store.set_setting, SETTING_CURRENT_YEAR, year, ctx.msg.user_key)
+    app.schedule_changed()
     return Reply(f"Đã mở năm {year} và đặt làm năm báo cáo mặc định.")

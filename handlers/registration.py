@@ -336,6 +336,7 @@ async def units_admin(ctx: Context) -> Any:
             unit = await asyncio.to_thread(store.add_unit, name, category, ctx.msg.user_key)
         except StoreError as exc:
             return Reply(str(exc))
+        ctx.app.schedule_changed()
         return Reply(f"Đã thêm đơn vị #{unit.id} {unit.name} ({ctx.app.category_label(unit.category)}).")
     if verb_f in ("ngung", "retire", "xoa"):
         if not rest.strip():
@@ -351,5 +352,6 @@ async def units_admin(ctx: Context) -> Any:
             unit = await asyncio.to_thread(store.retire_unit, unit.id, ctx.msg.user_key)
         except StoreError as exc:
             return Reply(str(exc))
+        ctx.app.schedule_changed()
         return Reply(f"Đã ngừng đơn vị {unit.name}. Đơn vị không còn hiện khi đăng ký và trong thống kê.")
     return Reply(USAGE_DONVI)

@@ -34,9 +34,7 @@ HANBAOCAO_USAGE = (
 
 
 def _notify(app: Any) -> None:
-    import scheduler
-
-    scheduler.notify_changed(app)
+    app.schedule_changed()
 
 
 def _unit_of(app: Any, user_id: int) -> Any:

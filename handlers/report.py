@@ -229,6 +229,7 @@ async def _on_confirm(ctx: Context) -> Any:
     except StoreError as exc:
         return _confirm(ctx, str(exc))
     ctx.state = None
+    ctx.app.schedule_changed()  # this unit's pending reminders are dropped at once
     return Reply(
         f"Đã lưu báo cáo năm {sub.year} của {unit.name} (phiên bản {sub.version}, "
         f"lúc {local_time(ctx.app, sub.submitted_at)}). Cảm ơn bạn! Gõ /trangthai để xem tình hình."

@@ -173,3 +173,22 @@ async def test_notify_changed_rederives_jobs_and_sends_what_became_due(make_app,
     finally:
         scheduler.shutdown(sched)
     assert scheduler.notify_changed(app) is False  # no scheduler: a harmless no-op
+
+
+async def test_opening_a_year_in_the_chat_schedules_it_at_once(make_app, tg):
+    """/monam goes through app.schedule_changed(): the new year's jobs exist without waiting for the sweep."""
+    from bot.messages import Incoming
+
+    app, _members = await make_app(vn(date(2026, 11, 2), 9))
+    sched = scheduler.start(app)
+    try:
+        await wait_idle()
+        assert not [j.id for j in sched.get_jobs() if j.id.startswith("reminders@2026")]  # outside 2021–2025
+        replies = await app.dispatcher.handle(
+            Incoming(channel="telegram", user_id="999", chat_id="999", text="/monam 2026")
+        )
+        assert "Đã mở năm 2026" in replies[0].text
+        await wait_idle()
+        assert [j.id for j in sched.get_jobs() if j.id.startswith("reminders@2026")]
+    finally:
+        scheduler.shutdown(sched)
