@@ -102,6 +102,26 @@ ABBREVIATIONS: dict[str, str] = {
     "ttxh": "trat tu xa hoi",
     "ctxh": "chinh tri xa hoi",
     "tc ctxh": "to chuc chinh tri xa hoi",
+    # department names as officials abbreviate them ("Sở NN&PTNT", "Sở Nông nghiệp và PTNT", "Sở GTVT"); the
+    # "&" folds to a space, so both the glued and the split forms are listed
+    "ptnt": "phat trien nong thon",
+    "nn ptnt": "nong nghiep va phat trien nong thon",
+    "nnptnt": "nong nghiep va phat trien nong thon",
+    "gtvt": "giao thong van tai",
+    "tn mt": "tai nguyen va moi truong",
+    "tnmt": "tai nguyen va moi truong",
+    "kh dt": "ke hoach va dau tu",
+    "khdt": "ke hoach va dau tu",
+    "gd dt": "giao duc va dao tao",
+    "gddt": "giao duc va dao tao",
+    "kh cn": "khoa hoc va cong nghe",
+    "khcn": "khoa hoc va cong nghe",
+    "tt tt": "thong tin va truyen thong",
+    "tttt": "thong tin va truyen thong",
+    "ld tb xh": "lao dong thuong binh va xa hoi",
+    "ldtbxh": "lao dong thuong binh va xa hoi",
+    "vh tt dl": "van hoa the thao va du lich",
+    "vhttdl": "van hoa the thao va du lich",
     # spelling variants that folding does not unify
     "so ban nganh": "so nganh",
     "so ban ngang": "so nganh",
@@ -192,12 +212,20 @@ def expand(words: list[str]) -> list[str]:
 _I_Y = {"ki": "ky", "li": "ly", "mi": "my", "ti": "ty", "qui": "quy", "si": "sy"}
 
 
+# Slash abbreviations, recognised before "/" splits them: "V/v" (về việc, the subject line).  "v.v." (etc.)
+# has no slash and stays as it is.
+_SLASHED = {"v/v": "ve viec"}
+# A number glued to its abbreviation ("QĐ1790", "CV5500", "BCĐ138") is split before the expansion.
+_GLUED_NUMBER = re.compile(r"(?<=[a-z])(?=[0-9])")
+
+
 def tokens(text: str, known: frozenset[str] | set[str] | None = None) -> list[str]:
     """Folded, abbreviation-expanded tokens.  With ``known`` syllables, Telex leftovers are repaired first.
 
     Document numbers keep their digits (``5500/ubnd-nc`` -> ``5500 uy ban nhan dan nc``).
     """
-    folded = fold(text).replace("/", " ")
+    folded = " ".join(_SLASHED.get(w, w) for w in fold(text).split()).replace("/", " ")
+    folded = _GLUED_NUMBER.sub(" ", folded)
     words = [_I_Y.get(w, w) for w in folded.split()]
     if known:
         words = [telex_fix(w, known) for w in words]

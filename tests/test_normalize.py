@@ -60,10 +60,23 @@ def test_fold_case_punctuation_and_d() -> None:
         ("TX Đức Phổ", "thi xa duc pho"),
         ("ngày bao nhiêu", "khi nao"),
         ("bao giờ", "khi nao"),
+        ("Sở NN&PTNT", "so nong nghiep va phat trien nong thon"),
+        ("Sở Nông nghiệp và PTNT", "so nong nghiep va phat trien nong thon"),
+        ("Sở GTVT", "so giao thong van tai"),
+        ("Sở TN&MT", "so tai nguyen va moi truong"),
+        ("Sở LĐTBXH", "so lao dong thuong binh va xa hoi"),
+        ("V/v của công văn", "ve viec cua van ban"),
+        ("QĐ1790 ngày nào", "quyet dinh 1790 khi nao"),
+        ("CV5500/UBND-NC", "van ban 5500 uy ban nhan dan nc"),
     ],
 )
 def test_abbreviations(text: str, expected: str) -> None:
     assert " ".join(tokens(text)) == expected
+
+
+def test_etc_is_not_the_subject_line() -> None:
+    # "v.v." (etc.) has no slash: it is not "V/v" (về việc)
+    assert tokens("kinh phí, nhân sự v.v.") == ["kinh", "phi", "nhan", "su", "v", "v"]
 
 
 def test_ca_alone_is_not_police() -> None:

@@ -345,6 +345,15 @@ def test_unit_addressee_question(qa_engine: QAEngine) -> None:
     assert "Các sở, ban, ngành của tỉnh" in ans.text
 
 
+def test_abbreviated_department_names_and_subject_line(qa_engine: QAEngine) -> None:
+    # a name half spelled out, half abbreviated is still the unit, not an unknown word
+    ans = ask(qa_engine, "Kinh phí cho Sở Nông nghiệp và PTNT")
+    assert ans.answered and "Sở Nông nghiệp và Phát triển nông thôn" in ans.text and "1790" in ans.text
+    # "V/v" is the subject line ("về việc"), not two stray letters
+    ans = ask(qa_engine, "V/v của công văn là gì")
+    assert ans.answered and "nhân rộng" in ans.text
+
+
 def test_to_json_contract(qa_engine: QAEngine) -> None:
     out = ask(qa_engine, "Ai ký công văn?").to_json()
     assert set(out) == {"answer", "answered", "confidence", "sources", "suggestions"}

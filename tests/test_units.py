@@ -26,6 +26,9 @@ def matcher(pack) -> UnitMatcher:  # type: ignore[no-untyped-def]
         ("Đài PT-TH Quảng Ngãi", "Đài Phát thanh - Truyền hình Quảng Ngãi"),
         ("Ủy ban MTTQ tỉnh", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh"),
         ("SỞ Y TẾ", "Sở Y tế"),
+        ("Kinh phí cho Sở Nông nghiệp và PTNT", "Sở Nông nghiệp và Phát triển nông thôn"),
+        ("so GD&DT kinh phi", "Sở Giáo dục và Đào tạo"),
+        ("Sở VH-TT&DL làm gì", "Sở Văn hóa, Thể thao và Du lịch"),
     ],
 )
 def test_find_in_question(matcher: UnitMatcher, text: str, unit: str) -> None:
