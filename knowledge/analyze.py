@@ -118,10 +118,13 @@ class Analyzer:
         self.general = frozenset(general)
         self.general_pairs = frozenset(general_pairs)  # "ban hanh", "quy dinh": general only together
         self.counts = counts
-        self.vocab = frozenset(w for w in counts if _WORD.fullmatch(w)) | self.general
+        # Initials of the registry's names ("tt", "dl", "ldtb") are words, not typos to repair into "du", nor
+        # repair targets ("Sở XD" must not become "Sở GD").
+        initials = self.units.initials
+        self.vocab = frozenset(w for w in counts if _WORD.fullmatch(w)) | self.general | initials
         self.bigrams = frozenset(bigrams)  # coverage: the directive's own word pairs
         self.repair_bigrams = frozenset(repair_bigrams)  # typo repair: also unit and category names
-        self._vocab_list = sorted(self.vocab)
+        self._vocab_list = sorted(self.vocab - initials)
         self._near_cache: dict[str, tuple[str, ...]] = {}
 
     @staticmethod

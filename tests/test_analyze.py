@@ -120,3 +120,14 @@ def test_personal_details_and_office_titles(analyzer: Analyzer) -> None:
 )
 def test_counting_questions(analyzer: Analyzer, question: str, count: bool) -> None:
     assert analyzer.analyze(question).count is count
+
+
+def test_initials_of_unit_names_are_not_repaired(analyzer: Analyzer) -> None:
+    # "VH", "DL" are initials of a registered name, not slips for "va", "du"
+    a = analyzer.analyze("kinh phí cho Sở VH, TT và DL")
+    assert a.toks[-5:] == ["so", "vh", "tt", "va", "dl"]
+    assert [u.name for u in a.units] == ["Sở Văn hóa, Thể thao và Du lịch"]
+    assert "dl" not in a.features and "vh" not in a.features
+    # and nothing is repaired *into* initials: "XD" does not become "GD" (Sở Giáo dục và Đào tạo)
+    b = analyzer.analyze("kinh phí Sở XD và ĐT")
+    assert "gd" not in b.toks and not b.units

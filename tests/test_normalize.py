@@ -60,11 +60,6 @@ def test_fold_case_punctuation_and_d() -> None:
         ("TX Đức Phổ", "thi xa duc pho"),
         ("ngày bao nhiêu", "khi nao"),
         ("bao giờ", "khi nao"),
-        ("Sở NN&PTNT", "so nong nghiep va phat trien nong thon"),
-        ("Sở Nông nghiệp và PTNT", "so nong nghiep va phat trien nong thon"),
-        ("Sở GTVT", "so giao thong van tai"),
-        ("Sở TN&MT", "so tai nguyen va moi truong"),
-        ("Sở LĐTBXH", "so lao dong thuong binh va xa hoi"),
         ("V/v của công văn", "ve viec cua van ban"),
         ("QĐ1790 ngày nào", "quyet dinh 1790 khi nao"),
         ("CV5500/UBND-NC", "van ban 5500 uy ban nhan dan nc"),
@@ -72,6 +67,14 @@ def test_fold_case_punctuation_and_d() -> None:
 )
 def test_abbreviations(text: str, expected: str) -> None:
     assert " ".join(tokens(text)) == expected
+
+
+def test_department_initials_are_left_to_the_unit_matcher() -> None:
+    # no hand-written list of department short forms: "TN&MT", "LĐTBXH" stay initials here and are
+    # recognised as whole unit names by knowledge.units (forms derived from the registry)
+    assert tokens("Sở TN&MT") == ["so", "tn", "mt"]
+    assert tokens("Sở LĐTBXH") == ["so", "ldtbxh"]
+    assert tokens("môi trường MT") == ["moi", "truong", "mt"]
 
 
 def test_etc_is_not_the_subject_line() -> None:

@@ -354,6 +354,39 @@ def test_abbreviated_department_names_and_subject_line(qa_engine: QAEngine) -> N
     assert ans.answered and "nhân rộng" in ans.text
 
 
+@pytest.mark.parametrize(
+    ("short", "full"),
+    [
+        ("Sở Văn hóa TT&DL", "Sở Văn hóa, Thể thao và Du lịch"),
+        ("Sở VH, TT và DL", "Sở Văn hóa, Thể thao và Du lịch"),
+        ("Sở Tài nguyên và MT", "Sở Tài nguyên và Môi trường"),
+        ("Sở LĐTB và XH", "Sở Lao động - Thương binh và Xã hội"),
+        ("Sở Giáo dục & ĐT", "Sở Giáo dục và Đào tạo"),
+        ("Ban QL KKT Dung Quất", "Ban Quản lý Khu kinh tế Dung Quất và các Khu công nghiệp Quảng Ngãi"),
+        ("Bộ CH Quân sự tỉnh", "Bộ Chỉ huy Quân sự tỉnh"),
+        ("Sở KH và ĐT", "Sở Kế hoạch và Đầu tư"),
+        ("UBND TP Quảng Ngãi", "UBND thành phố Quảng Ngãi"),
+        ("UBND TX Đức Phổ", "UBND thị xã Đức Phổ"),
+    ],
+)
+def test_half_abbreviated_unit_names_get_the_units_answer(qa_engine: QAEngine, short: str, full: str) -> None:
+    ans = ask(qa_engine, f"kinh phí cho {short}")
+    ref = ask(qa_engine, f"kinh phí cho {full}")
+    assert ans.answered and ans.confidence >= 0.6, (short, ans.confidence)
+    assert ans.text == ref.text and ans.confidence == pytest.approx(ref.confidence)
+    assert ans.context == ref.context
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["MT là gì?", "TT là gì", "gửi file DL cho ai", "bảo vệ MT có trong văn bản không", "VH TT DL"],
+)
+def test_stray_initials_are_not_units(qa_engine: QAEngine, question: str) -> None:
+    ans = ask(qa_engine, question)
+    assert not ans.answered, (question, ans.text)
+    assert "unit" not in (ans.context or {})
+
+
 def test_to_json_contract(qa_engine: QAEngine) -> None:
     out = ask(qa_engine, "Ai ký công văn?").to_json()
     assert set(out) == {"answer", "answered", "confidence", "sources", "suggestions"}
