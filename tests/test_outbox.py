@@ -1,4 +1,5 @@
-"""bot/outbox.py: the hooks the reminder ledger relies on, error handling, and the limiter's restamp.
+"""bot/outbox.py: even pacing within the sliding window, the hooks the reminder ledger relies on,
+error handling, and the limiter's restamp.
 
 The channel senders here are tiny in-memory implementations of the ChannelSender interface
 (the real adapters are tested against their fake Bot API servers in their own test files).
@@ -7,6 +8,8 @@ The channel senders here are tiny in-memory implementations of the ChannelSender
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 
 import pytest
 
@@ -129,3 +132,113 @@ async def test_restamp_of_an_expired_slot_says_so():
     t.now = 102.0
     await lim.acquire()  # pops the expired stamp
     assert lim.restamp(s1) is False
+
+
+# ------------------------------------------------------------------ even pacing
+class VirtualTime:
+    """A clock and a sleep for the limiter: sleeping advances the clock (plus a fixed overshoot)."""
+
+    def __init__(self, overshoot: float = 0.0) -> None:
+        self.now = 100.0
+        self.overshoot = overshoot
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds) + self.overshoot
+        await asyncio.sleep(0)
+
+
+def gaps(stamps: list[float]) -> list[float]:
+    return [b - a for a, b in itertools.pairwise(stamps)]
+
+
+def max_in_window(stamps: list[float], period: float) -> int:
+    return max(sum(1 for t in stamps if s <= t < s + period) for s in stamps)
+
+
+def assert_paced(stamps: list[float], interval: float, tolerance: float) -> None:
+    """n + 1 consecutive starts span at least n intervals, less the tolerance: no burst, ever."""
+    for i in range(len(stamps)):
+        for j in range(i + 1, len(stamps)):
+            assert stamps[j] - stamps[i] >= (j - i) * interval - tolerance - 1e-9, (i, j, stamps)
+
+
+async def test_grants_are_spaced_by_the_interval_not_burst():
+    t = VirtualTime()
+    lim = SlidingWindowLimiter(100, 1.0, clock=t, interval=0.1, sleep=t.sleep)
+    stamps = await asyncio.gather(*(lim.acquire() for _ in range(20)))
+    assert stamps == sorted(stamps)
+    assert min(gaps(stamps)[1:]) >= 0.1 - 1e-9  # a plain sliding window would grant all 20 at once
+    assert_paced(stamps, 0.1, lim.tolerance)
+    assert stamps[-1] - stamps[0] <= 1.9 + 1e-9  # ...and no slower than the interval
+
+
+@pytest.mark.parametrize("overshoot", [0.0, 0.02, 0.05])
+async def test_sleep_overshoot_does_not_erode_the_schedule(overshoot: float):
+    t = VirtualTime(overshoot=overshoot)
+    lim = SlidingWindowLimiter(100, 1.0, clock=t, interval=0.1, sleep=t.sleep)
+    stamps = [await lim.acquire() for _ in range(21)]
+    assert_paced(stamps, 0.1, lim.tolerance)
+    # up to the tolerance (0.03 s here) lateness is forgiven; only what exceeds it is carried over
+    erosion = max(0.0, overshoot - lim.tolerance)
+    assert stamps[-1] - stamps[0] <= 20 * (0.1 + erosion) + overshoot + 1e-9
+
+
+async def test_after_a_stall_no_catch_up_burst():
+    t = VirtualTime()
+    lim = SlidingWindowLimiter(100, 1.0, clock=t, interval=0.1, sleep=t.sleep)
+    first = await lim.acquire()
+    t.now += 5.0  # the event loop (or the channel) was idle/starved for 50 intervals
+    late = await asyncio.gather(*(lim.acquire() for _ in range(6)))
+    assert late[0] == first + 5.0  # no wait: nothing was sent recently
+    assert_paced(late, 0.1, lim.tolerance)  # ...but the others do not rush out to catch up
+    assert late[-1] - late[0] >= 0.5 - lim.tolerance - 1e-9
+
+
+async def test_the_sliding_window_still_binds_when_spacing_allows_more():
+    t = VirtualTime()
+    lim = SlidingWindowLimiter(3, 1.0, clock=t, interval=0.1, sleep=t.sleep)
+    stamps = await asyncio.gather(*(lim.acquire() for _ in range(9)))
+    assert max_in_window(stamps, 1.0) == 3
+    assert_paced(stamps, 0.1, lim.tolerance)
+    assert stamps[3] - stamps[0] >= 1.0
+
+
+async def test_pause_holds_then_resumes_evenly():
+    t = VirtualTime()
+    lim = SlidingWindowLimiter(100, 1.0, clock=t, interval=0.1, sleep=t.sleep)
+    first = await lim.acquire()
+    lim.pause(2.0)  # a 429 said "retry after 2 s"
+    after = await asyncio.gather(*(lim.acquire() for _ in range(4)))
+    assert after[0] >= first + 2.0
+    assert_paced(after, 0.1, lim.tolerance)
+
+
+class Clocked:
+    """Records when each API call starts."""
+
+    channel = "test"
+
+    def __init__(self) -> None:
+        self.starts: list[float] = []
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        self.starts.append(time.monotonic())
+        await asyncio.sleep(0.03)  # a round trip longer than the interval: calls overlap
+
+
+async def test_outbox_starts_messages_evenly_within_the_window():
+    sender = Clocked()
+    lim = RateLimit(rate=10, window=0.2, margin=0.02)  # 0.022 s apart, <= 10 per 0.22 s
+    interval = (lim.window + lim.margin) / lim.rate
+    box = Outbox({"test": sender}, {"test": lim})
+    results = await box.send_many(outs(*(str(i) for i in range(30))), concurrency=64)
+    assert all(r.ok for r in results)
+    starts = sorted(sender.starts)
+    assert max_in_window(starts, lim.window + lim.margin) <= lim.rate
+    # evenly: never closer than the interval less the limiter's tolerance (30 %, a sleep's overshoot
+    # that is not carried over), and no n + 1 starts within n intervals less that tolerance
+    assert_paced(starts, interval, 0.3 * interval)
+    assert min(gaps(starts)) >= 0.7 * interval - 1e-6

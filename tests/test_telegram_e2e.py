@@ -278,7 +278,7 @@ async def test_broadcast_to_200_users_paced_without_loss(bot):
     assert bot.app.store.get_user(f"telegram:{blocked}").active is False
     print(f"\nbroadcast: 200 recipients in {elapsed:.2f}s, 429 answers: {bot.fake.count_429}")
     assert elapsed >= 199 / 30 - 1  # paced at the channel's rate...
-    # ...and evenly (TelegramSender's Pacer): without it this broadcast drew 19 answers 429; with it, 0
+    # ...and evenly (the outbox spaces starts): without spacing this broadcast drew 19 answers 429; with it, 0
     # on an idle machine.  A few may still come from scheduling jitter on a loaded one (absorbed, as
     # asserted above); more means the pacing broke.
     assert bot.fake.count_429 <= 5

@@ -11,7 +11,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 from telegram.error import RetryAfter as TgRetryAfter
 
 from bot.channels.telegram_render import CallbackTokens
-from bot.channels.telegram_sender import Pacer, TelegramSender, translate_error
+from bot.channels.telegram_sender import TelegramSender, translate_error
 from bot.messages import Choice, OutFile, Outgoing, Reply
 from bot.outbox import (
     Outbox,
@@ -133,8 +133,26 @@ async def test_outbox_with_sender_marks_blocked_and_delivers_through_429s():
         await fake.stop()
 
 
-async def test_pacer_spaces_calls():
-    pacer = Pacer(0.02)
-    start = time.monotonic()
-    await asyncio.gather(*(pacer.wait() for _ in range(11)))
-    assert time.monotonic() - start >= 0.2 - 0.005
+async def test_the_sender_does_not_pace_the_outbox_does(fake):
+    """One pacer per channel, in the outbox: the sender makes its calls at once, whatever its rate."""
+    for uid in (2, 3, 4):
+        fake.add_user(uid)
+    bot = Bot(DEFAULT_TOKEN, base_url=f"{fake.api_root}/bot", base_file_url=f"{fake.api_root}/file/bot")
+    await bot.initialize()
+    try:
+        sender = TelegramSender(bot, CallbackTokens(), rate=1)  # its old pacer: 1.03 s between calls
+        start = time.monotonic()
+        for uid in (1, 2, 3):
+            await sender.send(str(uid), Reply("nhanh"))
+        assert time.monotonic() - start < 1.0
+        outbox = Outbox()
+        outbox.register(sender, RateLimit(rate=4, window=0.2, margin=0.0))  # 0.05 s apart
+        start = time.monotonic()
+        results = await outbox.send_many(
+            [Outgoing("telegram", str(uid), Reply("đều"), f"telegram:{uid}") for uid in (1, 2, 3, 4)]
+        )
+        assert all(r.ok for r in results)
+        assert time.monotonic() - start >= 3 * 0.05 - 0.3 * 0.05  # the outbox forgives 30 % lateness once
+        assert fake.count_429 == 0
+    finally:
+        await bot.shutdown()

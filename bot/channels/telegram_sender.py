@@ -16,13 +16,14 @@ far it got, so the outbox's retry after a 429 or a network error resumes with th
 part that failed instead of sending the earlier parts twice.  The adapter itself
 cuts replies into one-call pieces (:func:`~bot.channels.telegram_render.split_reply`)
 so each is paced by the outbox; this is the safety net for messages sent by the core.
+
+No pacing here: the outbox is the one place that paces a channel (evenly, never more
+than the channel's rate in any sliding window); this sender makes its calls at once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 import warnings
 from collections import OrderedDict
 from datetime import timedelta
@@ -83,34 +84,6 @@ def inline_markup(rows: list[list[tuple[str, str]]] | None) -> InlineKeyboardMar
     )
 
 
-class Pacer:
-    """Spaces Bot API calls at least ``interval`` seconds apart.
-
-    The outbox's sliding window allows a whole second's quota at once; sent as one
-    burst over a pool of connections, those requests reach Telegram spread out by
-    queueing, and the next second's burst can overlap them in Telegram's own window
-    (measured: 19 answers 429 in a 200-message broadcast at 30/s).  Starting calls
-    evenly, a little under the limit, keeps every window the server measures within it.
-    """
-
-    def __init__(self, interval: float) -> None:
-        self.interval = max(0.0, interval)
-        self._last = -1e9
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        # Spaced by *actual* start times: when the event loop runs late, the calls that
-        # were waiting do not rush out together to catch up (that burst is what a server sees).
-        async with self._lock:
-            target = self._last + self.interval
-            now = time.monotonic()
-            if target > now:
-                await asyncio.sleep(target - now)
-                self._last = target  # on schedule: sleep overshoot does not accumulate
-            else:
-                self._last = now  # late: start from now, no catch-up burst
-
-
 class TelegramSender:
     """``ChannelSender`` for the outbox: one Bot API call per rendered part."""
 
@@ -119,9 +92,11 @@ class TelegramSender:
     def __init__(
         self, bot: Bot, tokens: CallbackTokens, rate: int = 30, progress_capacity: int = 2_000
     ) -> None:
+        # ``rate`` is accepted for compatibility and not used: the outbox alone paces the channel
+        # (evenly, see bot/outbox.py); the channel's limit is the RateLimit registered with it.
+        del rate
         self.bot = bot
         self.tokens = tokens
-        self.pacer = Pacer(1.03 / rate if rate > 0 else 0.0)
         # (chat id, id(reply)) -> (reply, index of the first part not yet sent); one Reply object
         # may go to many chats (a broadcast), so the chat is part of the key
         self._progress: OrderedDict[tuple[str, int], tuple[Reply, int]] = OrderedDict()
@@ -149,7 +124,6 @@ class TelegramSender:
             self._progress.popitem(last=False)
 
     async def _call(self, chat_id: str, part: Part) -> None:
-        await self.pacer.wait()
         self.calls += 1
         markup = inline_markup(part.keyboard)
         if part.file is not None:

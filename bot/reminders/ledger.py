@@ -30,11 +30,13 @@ to the end, so when a run starts, no other live process has rows in flight:
   current run claims and sends them (exactly once);
 - rows left ``sending`` are ambiguous: the request may or may not have reached the
   API. They become ``unknown`` and are **not** resent: never a duplicate, at the price
-  of a small window in which one reminder can be lost. Messages are paced one at a
-  time (:class:`Pacer`), so at most one row is between its ``sending`` commit and its
-  request being fully written; a SIGKILL inside that window (measured ~1–2 ms per
-  message with python-telegram-bot on the test machine; 4 of 40 random SIGKILLs at
-  30 msg/s hit it, see ``bench/bench_reminders_sigkill.py``) loses that reminder — the
+  of a small window in which one reminder can be lost. The outbox grants a channel's
+  slots one at a time, evenly spaced, and ``sending`` is committed right after the
+  grant with nothing in between it and the API call, so normally at most one row is
+  between its ``sending`` commit and its request being fully written; a SIGKILL
+  inside that window (measured ~1–2 ms per message with python-telegram-bot on the
+  test machine; 4 of 40 random SIGKILLs at 30 msg/s hit it, see
+  ``bench/bench_reminders_sigkill.py``) loses that reminder — the
   next one of the series still comes. Against the real Bot API the round trip after the
   write (~100 ms) dwarfs that window, so an interrupted ``sending`` row was almost surely
   delivered and resending it would almost surely duplicate. Because results are written
@@ -50,7 +52,6 @@ import contextlib
 import logging
 import os
 import socket
-import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -475,57 +476,6 @@ class LedgerWriter:
                 log.warning("Nhắc hạn: %s không còn được giữ chỗ bởi lần chạy này", m.key)
 
 
-class Pacer:
-    """Even spacing of a channel's reminders, one at a time: every ``(window + margin) / rate`` s.
-
-    The outbox's sliding window lets ``rate`` messages out in a burst, then waits. For
-    reminders an even pace is better: about the same throughput (3,000 at 300/s in
-    ~10.8 s measured instead of 9.2 s), a strict server never sees a burst, and — what matters for
-    crash safety — messages take their turns one at a time (:attr:`gate`), then commit
-    ``sending`` and send, so normally at most one row is between its ``sending`` commit
-    and its request leaving the process.
-
-    Spacing follows actual start times: after a stall (a starved event loop) the messages
-    that were waiting do not rush out together — each would sit after its ``sending``
-    commit behind the channel's own pacing — but an overshot sleep, or lateness under
-    ``tolerance`` (30 % of the interval), is not carried over (so throughput does not erode).
-    """
-
-    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = max(0.0, interval)
-        self._clock = clock
-        self._last = -1e18
-        self.tolerance = 0.3 * self.interval
-        self.gate = asyncio.Lock()
-
-    @classmethod
-    def for_channel(cls, outbox: Outbox, channel: str) -> Pacer:
-        """The channel's pace; a hair slower than the sender's own pacer, if it has one.
-
-        A sender that spaces its API calls itself (the Telegram sender does) would make a
-        message wait *after* its ``sending`` commit whenever we ran ahead of it: that wait
-        would widen the crash window. Running 1 % slower, our messages reach it on time.
-        """
-        lim = outbox.limit(channel)
-        interval = 0.0 if lim is None or lim.rate <= 0 else (lim.window + lim.margin) / lim.rate
-        inner = getattr(getattr(outbox.sender(channel), "pacer", None), "interval", 0.0)
-        if isinstance(inner, int | float) and inner > 0:
-            interval = max(interval, inner * 1.01)
-        return cls(interval)
-
-    async def wait(self) -> None:
-        """Sleep until this message's turn (call while holding :attr:`gate`)."""
-        target = self._last + self.interval
-        now = self._clock()
-        if target > now:
-            await asyncio.sleep(target - now)
-            self._last = target  # on schedule: the sleep's overshoot is not carried over
-        elif now - target <= self.tolerance:
-            self._last = target  # a little late (a busy loop): keep the schedule, the next gap shrinks a bit
-        else:
-            self._last = now  # stalled: space from now, no catch-up burst
-
-
 @dataclass(slots=True)
 class RunReport:
     now: datetime
@@ -567,7 +517,6 @@ async def fan_out(
 ) -> None:
     """Claim and send ``msgs`` (caller holds the fan-out mutex)."""
     writer = LedgerWriter(engine, owner, clock)
-    pacers: dict[str, Pacer] = {}
     unique: dict[str, DueMessage] = {}
     for m in msgs:
         unique.setdefault(m.key, m)
@@ -584,11 +533,8 @@ async def fan_out(
             by_out = {id(m.outgoing): m for m in to_send}
 
             async def before_send(out: Any, by_out: dict[int, DueMessage] = by_out) -> bool:
-                pacer = pacers.get(out.channel)
-                if pacer is None:
-                    pacer = pacers[out.channel] = Pacer.for_channel(outbox, out.channel)
-                async with pacer.gate:  # turns are taken one at a time, spaced by actual time
-                    await pacer.wait()
+                # Called by the outbox right after this message's slot was granted: slots come one
+                # at a time, evenly spaced, so this commit is normally the only one in flight.
                 return await writer.mark_sending(by_out[id(out)])
 
             async def on_result(res: DeliveryResult, by_out: dict[int, DueMessage] = by_out) -> None:
