@@ -265,7 +265,7 @@ class Dispatcher:
         if msg.choice is not None or not msg.text or not meta.choices:
             return msg
         text = msg.text.strip()
-        if meta.numbers and text.isdigit() and 1 <= int(text) <= len(meta.choices):
+        if meta.numbers and text.isdecimal() and 1 <= int(text) <= len(meta.choices):
             return replace(msg, choice=meta.choices[int(text) - 1][1], text=None)
         folded = fold(text)
         if folded:

@@ -249,7 +249,7 @@ def accept(
 
 def _year(raw: str, years: list[int]) -> int:
     digits = re.sub(r"\D", "", raw) if re.fullmatch(r"\s*(?:năm|nam)?\s*\d{4}\s*", raw, re.I) else raw
-    if not digits.isdigit():
+    if not digits.isdecimal():
         raise FieldError("Năm phải là số có 4 chữ số, ví dụ 2024.")
     year = int(digits)
     if year not in years:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import logging
 import re
 
-_TOKEN_IN_URL = re.compile(r"(/(?:file/)?bot)[^/\s]+")
+_TOKEN_IN_URL = re.compile(r"(?<!/)(/(?:file/)?bot)[^/\s]+")  # not "//bot-api.zaloplatforms.com"
+
+
+class RedactingFormatter(logging.Formatter):
+    """Redacts the whole formatted record: a traceback (an httpx error names its URL) is not covered by
+    the filter below, which sees only the message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _TOKEN_IN_URL.sub(r"\1<token>", super().format(record))
 
 
 class RedactTokens(logging.Filter):
@@ -20,7 +28,7 @@ class RedactTokens(logging.Filter):
 def setup_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RedactTokens())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -183,6 +183,8 @@ class Store:
         name = " ".join(name.split())
         if not name or len(name) > 200:
             raise StoreError("Tên đơn vị phải có từ 1 đến 200 ký tự.")
+        if not any(ch.isalnum() for ch in name):
+            raise StoreError("Tên đơn vị cần có chữ hoặc số (không chỉ biểu tượng, dấu câu).")
         with self.session() as s:
             unit = s.exec(select(Unit).where(Unit.name == name)).first()
             if unit is not None:

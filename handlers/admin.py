@@ -117,7 +117,7 @@ async def open_year(ctx: Context) -> Reply:
             f"Năm báo cáo mặc định: {app.reporting_year()}. Các năm đang mở: {years}.\n"
             "Cú pháp: /monam NĂM (ví dụ /monam 2026) để mở năm đó và đặt làm mặc định."
         )
-    if not (arg.isdigit() and len(arg) == 4 and 2000 <= int(arg) <= 2100):
+    if not (arg.isdecimal() and len(arg) == 4 and 2000 <= int(arg) <= 2100):
         return Reply("Năm phải là số có 4 chữ số trong khoảng 2000–2100, ví dụ /monam 2026.")
     year = int(arg)
     store = app.store

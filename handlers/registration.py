@@ -71,11 +71,23 @@ def sure_match(matches: list[tuple[Unit, float]]) -> Unit | None:
     return top if score >= SURE and score - runner_up >= 5 else None
 
 
+def parse_id(text: str) -> int | None:
+    """A record id typed or sent by the user (``12`` or ``#12``), or None.
+
+    Only ASCII digits and at most 9 of them: ``"²".isdigit()`` is true but ``int("²")`` fails, and an id
+    beyond the INTEGER column range makes the database driver raise instead of finding nothing.
+    """
+    digits = text.strip().removeprefix("#")
+    if digits.isascii() and digits.isdigit() and len(digits) <= 9:
+        return int(digits)
+    return None
+
+
 def unit_by_ref(app: Any, ref: str) -> Unit | None:
     """``#12`` (a unit id, from a choice) or a name."""
     ref = ref.strip()
-    if ref.startswith("#") and ref[1:].isdigit():
-        unit = app.store.get_unit(int(ref[1:]))
+    if ref.startswith("#") and (unit_id := parse_id(ref)) is not None:
+        unit = app.store.get_unit(unit_id)
         return unit if unit is not None and unit.active else None
     return None
 
@@ -122,8 +134,8 @@ async def register_flow(ctx: Context) -> Any:
             ctx.state.step = "name"
             ctx.extra["numbers"] = False  # type: ignore[index]
             return ASK_NAME
-        if msg.choice.startswith("u:") and msg.choice[2:].isdigit():
-            return await _request(ctx, int(msg.choice[2:]))
+        if msg.choice.startswith("u:") and (unit_id := parse_id(msg.choice[2:])) is not None:
+            return await _request(ctx, unit_id)
         return Reply("Lựa chọn không hợp lệ. Gõ lại tên đơn vị, hoặc /huy để dừng.")
     text = (msg.text or "").strip()
     if not text:
@@ -206,17 +218,19 @@ def _who(ctx: Context) -> str:
 async def approve(ctx: Context) -> Any:
     store = ctx.app.store
     parts = ctx.args.split()
-    if len(parts) >= 2 and parts[1].lstrip("#").isdigit():
-        verb = parts[0].lower()
+    if len(parts) >= 2 and (membership_id := parse_id(parts[-1])) is not None:
+        verb = "".join(parts[:-1]).lower()
         if verb in ("ok", "duyet", "duyệt", "co", "có", "yes"):
             approve_it = True
         elif verb in ("no", "tuchoi", "từchối", "khong", "không", "reject"):
             approve_it = False
         else:
             return Reply("Cú pháp: /duyet ok SỐ (duyệt) hoặc /duyet no SỐ (từ chối).")
-        return await _decide(ctx, int(parts[1].lstrip("#")), approve_it)
-    if len(parts) == 1 and parts[0].lstrip("#").isdigit():
-        return await _decide(ctx, int(parts[0].lstrip("#")), True)
+        return await _decide(ctx, membership_id, approve_it)
+    if len(parts) == 1 and (membership_id := parse_id(parts[0])) is not None:
+        return await _decide(ctx, membership_id, True)
+    if parts and parts[0].lower() in ("ok", "duyet", "duyệt", "co", "có", "yes", "no", "tuchoi", "từchối"):
+        return Reply("Cú pháp: /duyet ok SỐ (duyệt) hoặc /duyet no SỐ (từ chối), SỐ là số của yêu cầu.")
     pending = await asyncio.to_thread(store.pending_requests)
     if not pending:
         return Reply("Không có yêu cầu nào đang chờ duyệt.")

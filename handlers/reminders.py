@@ -74,7 +74,7 @@ def parse_set_due(args: str, obligations: Obligations) -> tuple[str, int, Any]:
     if len(parts) != 2:
         raise PolicyError(HANBAOCAO_USAGE)
     year_text, date_text = parts
-    if not (year_text.isdigit() and len(year_text) == 4):
+    if not (year_text.isdecimal() and len(year_text) == 4):
         raise PolicyError(f"Năm “{year_text}” phải là số có 4 chữ số.\n{HANBAOCAO_USAGE}")
     return ob_id, int(year_text), parse_vn_date(date_text)
 
@@ -128,7 +128,7 @@ async def compiled_done(ctx: Context) -> Reply:
             "hoặc quản trị viên dùng được lệnh này."
         )
     arg = ctx.args.strip()
-    if not (arg.isdigit() and len(arg) == 4):
+    if not (arg.isdecimal() and len(arg) == 4):
         return Reply(f"Cú pháp: /xongtonghop NĂM, ví dụ /xongtonghop {app.reporting_year()}.")
     year = int(arg)
     try:

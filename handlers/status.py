@@ -18,7 +18,7 @@ def parse_year(ctx: Context) -> tuple[int | None, str]:
     arg = ctx.args.strip()
     if not arg:
         return ctx.app.reporting_year(), ""
-    if not (arg.isdigit() and len(arg) == 4):
+    if not (arg.isdecimal() and len(arg) == 4):
         return None, "Năm phải là số có 4 chữ số, ví dụ: /trangthai 2024."
     return int(arg), ""
 

@@ -156,6 +156,8 @@ async def test_choices_answered_by_number_or_label(app: Any) -> None:
     assert (await d.handle(m("a", "  KHÔNG ĐỒNG Ý ")))[0].text == "choice=no text=None"
     await d.handle(m("a", "/chon"))
     assert (await d.handle(m("a", "4")))[0].text == "choice=None text=4"  # out of range: plain text
+    await d.handle(m("a", "/chon"))
+    assert (await d.handle(m("a", "²")))[0].text == "choice=None text=²"  # isdigit() but not a number
     # A free-text step: a number is an answer, a label still works.
     await d.handle(m("a", "/chon free"))
     assert (await d.handle(m("a", "2")))[0].text == "choice=None text=2"

@@ -125,3 +125,25 @@ async def test_an_exact_name_is_offered_alone(chat: ChatDriver) -> None:
     await chat.say("lan", "/dangky")
     await chat.say("lan", "cong an tinh")
     assert [label for label, _ in chat.choices("lan")] == ["Công an tỉnh", "Không phải, nhập lại"]
+
+
+async def test_malformed_or_out_of_range_ids_get_a_clear_reply(chat: ChatDriver, app: Any) -> None:
+    """Huge ids overflowed the INTEGER column and "²" passed str.isdigit(): both used to crash."""
+    usage = "Cú pháp: /duyet ok SỐ"
+    for args in ("ok abc", "ok 99999999999999999999", "no ²", "ok"):
+        assert usage in await chat.say(ADMIN, f"/duyet {args}"), args
+    assert "Không có yêu cầu nào" in await chat.say(ADMIN, "/duyet ²")
+    for command in ("/donvi ngung #99999999999999999999", "/moi #99999999999999999999"):
+        assert "Không tìm thấy đơn vị" in await chat.say(ADMIN, command), command
+    await chat.say("lan", "/dangky")
+    await chat.say("lan", "so y te")
+    assert "Lựa chọn không hợp lệ" in await chat.say("lan", choice="u:99999999999999999999")
+    assert membership(app, "lan") is None
+
+
+async def test_reject_in_two_words(chat: ChatDriver, app: Any) -> None:
+    await chat.register("lan", "Sở Y tế", admin=None)
+    m = membership(app, "lan")
+    assert m.status == "pending"
+    assert (await chat.say(ADMIN, f"/duyet từ chối #{m.id}")).startswith("Đã từ chối yêu cầu")
+    assert membership(app, "lan") is None

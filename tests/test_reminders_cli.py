@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from bot.commands.reminders import parse_now
 from bot.storage.models import Delivery
-from tests.fakes.reminders import add_user, make_db, seed, submit
+from tests.fakes.reminders import add_user, fake_telegram, make_db, seed, submit
 from tests.fakes.telegram_server import FakeTelegramServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,12 +77,8 @@ def total_sent(server: FakeTelegramServer) -> int:
 
 @pytest.fixture
 async def server():
-    srv = FakeTelegramServer(rate=100, per_chat_rate=3, per_chat_window=3.0)
-    await srv.start()
-    try:
+    async with fake_telegram(rate=100, per_chat_rate=3, per_chat_window=3.0) as srv:
         yield srv
-    finally:
-        await srv.stop()
 
 
 @pytest.mark.slow

@@ -27,7 +27,7 @@ from bot.reminders.mutex import FanoutMutex, MutexTimeout
 from bot.reminders.service import ReminderService
 from bot.storage.db import session_scope
 from bot.storage.models import Delivery, Membership, User
-from tests.fakes.reminders import add_user, make_db, seed, submit, telegram_outbox
+from tests.fakes.reminders import add_user, fake_telegram, make_db, seed, submit, telegram_outbox
 from tests.fakes.telegram_server import FakeTelegramServer
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -49,12 +49,8 @@ def rows(engine) -> list[Delivery]:
 
 @pytest.fixture
 async def tg():
-    server = FakeTelegramServer(rate=1000, per_chat_rate=50, per_chat_window=1.0)
-    await server.start()
-    try:
+    async with fake_telegram() as server:
         yield server
-    finally:
-        await server.stop()
 
 
 def add_tg_users(server, ids) -> None:
@@ -199,9 +195,7 @@ async def test_unit_that_submits_mid_fan_out_stops_receiving_at_once(sqlite_url)
     unit = list(seeded.units)[1]
     members = seeded.members[unit]
     rate = 5
-    server = FakeTelegramServer(rate=rate, per_chat_rate=50, per_chat_window=1.0)
-    await server.start()
-    try:
+    async with fake_telegram(rate=rate) as server:
         add_tg_users(server, seeded.all_members())
         async with telegram_outbox(server, rate=rate) as outbox:
             svc = service(engine, outbox, admins=())
@@ -223,8 +217,6 @@ async def test_unit_that_submits_mid_fan_out_stops_receiving_at_once(sqlite_url)
         office = seeded.members[seeded.office_unit][0]
         assert len(server.texts(office)) == 2  # its own unit's reminder and the digest
         assert server.count_429 == 0
-    finally:
-        await server.stop()
 
 
 async def test_recovery_of_rows_a_killed_run_left_behind(db_url, tg):
@@ -282,9 +274,7 @@ async def test_retryable_failure_is_sent_by_a_later_run(sqlite_url):
 async def test_two_instances_at_once_send_each_reminder_once(db_url):
     engine = make_db(db_url)
     seeded = seed(engine, n_units=8, members_per_unit=5)
-    server = FakeTelegramServer(rate=100, per_chat_rate=50, per_chat_window=1.0)
-    await server.start()
-    try:
+    async with fake_telegram(rate=100) as server:
         add_tg_users(server, seeded.all_members())
         async with telegram_outbox(server, rate=100) as out1, telegram_outbox(server, rate=100) as out2:
             a, b = service(engine, out1, admins=()), service(engine, out2, admins=())
@@ -295,8 +285,6 @@ async def test_two_instances_at_once_send_each_reminder_once(db_url):
         for m in seeded.all_members():
             assert len(server.texts(m)) == (2 if m == office else 1)  # the office also gets the digest
         assert server.count_429 == 0
-    finally:
-        await server.stop()
 
 
 _HOLDER = textwrap.dedent(

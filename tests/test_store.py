@@ -75,6 +75,9 @@ def test_units_seeded_once_and_retired_units_hidden(store: Store) -> None:
     assert added.name == "Sở Ngoại vụ"
     with pytest.raises(StoreError):
         store.add_unit("Sở Ngoại vụ", "department", "console:admin")
+    for bad in ("😀😀", " - . ", "x" * 201):
+        with pytest.raises(StoreError, match="Tên đơn vị"):
+            store.add_unit(bad, "department", "console:admin")
     assert [e.action for e in store.audit_entries()] == ["unit.retire", "unit.add"]
 
 

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         ref = args.name.strip()
         unit = (
             store.get_unit(int(ref[1:]))
-            if ref.startswith("#") and ref[1:].isdigit()
+            if ref.startswith("#") and ref[1:].isascii() and ref[1:].isdigit() and len(ref) <= 10
             else store.unit_by_name(ref)
         )
         if unit is None:

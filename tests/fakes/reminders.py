@@ -110,6 +110,24 @@ def submit(engine: Engine, unit_id: int, year: int, user_id: int) -> None:
 
 
 @contextlib.asynccontextmanager
+async def fake_telegram(
+    rate: int = 1000, per_chat_rate: int = 50, per_chat_window: float = 1.0
+) -> AsyncIterator[Any]:
+    """A started :class:`tests.fakes.telegram_server.FakeTelegramServer`, stopped on exit.
+
+    The defaults are generous enough that the reminder tests, which do not test rate limits, never see a 429.
+    """
+    from tests.fakes.telegram_server import FakeTelegramServer
+
+    server = FakeTelegramServer(rate=rate, per_chat_rate=per_chat_rate, per_chat_window=per_chat_window)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@contextlib.asynccontextmanager
 async def telegram_outbox(
     server: Any, rate: int = 30, outbox: Outbox | None = None, per_chat: tuple[int, float] | None = None
 ) -> AsyncIterator[Outbox]:
