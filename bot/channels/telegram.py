@@ -278,11 +278,15 @@ class TelegramAdapter:
                     drop_pending_updates=False,
                     max_connections=40,
                 )
-                log.info("Telegram: đã đặt webhook %s", self.webhook_url)
+                log.info("Telegram: đã đặt webhook tại đường dẫn %s", urlsplit(self.webhook_url).path or "/")
                 return
             except NetworkError as exc:  # BadRequest included: a wrong URL is worth a clear log
                 if isinstance(exc, BadRequest) or attempt == 5:
-                    log.error("Telegram: không đặt được webhook %s: %s", self.webhook_url, exc)
+                    log.error(
+                        "Telegram: không đặt được webhook (đường dẫn %s): %s",
+                        urlsplit(self.webhook_url).path or "/",
+                        exc,
+                    )
                     return
                 await asyncio.sleep(attempt)
 
