@@ -43,18 +43,22 @@ class Seeded:
         return [u for ids in self.members.values() for u in ids]
 
 
+def _new_user(s: Any, tg_id: int, channel: str) -> User:
+    u = User(
+        key=f"{channel}:{tg_id}",
+        channel=channel,
+        external_id=str(tg_id),
+        chat_id=str(tg_id),
+        display_name=f"Cán bộ {tg_id}",
+    )
+    s.add(u)
+    s.flush()
+    return u
+
+
 def add_user(engine: Engine, tg_id: int, channel: str = "telegram") -> int:
     with session_scope(engine) as s:
-        u = User(
-            key=f"{channel}:{tg_id}",
-            channel=channel,
-            external_id=str(tg_id),
-            chat_id=str(tg_id),
-            display_name=f"Cán bộ {tg_id}",
-        )
-        s.add(u)
-        s.flush()
-        return int(u.id)  # type: ignore[arg-type]
+        return int(_new_user(s, tg_id, channel).id)  # type: ignore[arg-type]
 
 
 def seed(
@@ -80,15 +84,7 @@ def seed(
                 out.office_unit = unit.id  # type: ignore[assignment]
             count = office_members if i == 0 else members_per_unit
             for _ in range(count):
-                u = User(
-                    key=f"{channel}:{tg}",
-                    channel=channel,
-                    external_id=str(tg),
-                    chat_id=str(tg),
-                    display_name=f"Cán bộ {tg}",
-                )
-                s.add(u)
-                s.flush()
+                u = _new_user(s, tg, channel)
                 s.add(Membership(user_id=u.id, unit_id=unit.id, status="approved"))  # type: ignore[arg-type]
                 out.members.setdefault(unit.id, []).append(tg)  # type: ignore[arg-type]
                 out.user_ids[tg] = u.id  # type: ignore[assignment]
