@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.forms import FormSpec, display
-from bot.storage.models import Submission, Unit, User
+from bot.storage.queries import SubmissionInfo, SubmitterInfo, UnitInfo, overview_rows
 
 CATEGORY_ORDER = ("district", "department", "socio_political", "armed_forces", "media")
 FORMATS = ("csv", "json", "xlsx")
@@ -22,9 +22,11 @@ FORMATS = ("csv", "json", "xlsx")
 
 @dataclass(slots=True)
 class UnitStatus:
-    unit: Unit
-    submission: Submission | None
-    submitter: User | None
+    """One active unit with its latest submission of the year and who submitted it (plain values)."""
+
+    unit: UnitInfo
+    submission: SubmissionInfo | None
+    submitter: SubmitterInfo | None
 
     @property
     def submitted(self) -> bool:
@@ -32,23 +34,16 @@ class UnitStatus:
 
 
 def overview(store: Any, year: int) -> list[UnitStatus]:
-    """Active units in registry order (by category, then id) with their latest submission for ``year``."""
-    units = store.list_units(active_only=True)
-    latest = store.latest_submissions(year)
-    users: dict[int, User] = {}
-    for sub in latest.values():
-        if sub.submitted_by_user_id not in users:
-            u = store.get_user_by_id(sub.submitted_by_user_id)
-            if u is not None:
-                users[u.id] = u  # type: ignore[index]
+    """Active units in registry order (by category, then id) with their latest submission for ``year``.
+
+    One SQL statement whatever the number of units (:func:`bot.storage.queries.overview_rows`).
+    ``store`` is the app's store (anything with an ``engine``) or an engine.
+    """
+    engine = getattr(store, "engine", store)
     rank = {c: i for i, c in enumerate(CATEGORY_ORDER)}
-    units.sort(key=lambda u: (rank.get(u.category, len(rank)), u.id))
-    return [
-        UnitStatus(
-            u, latest.get(u.id), users.get(latest[u.id].submitted_by_user_id) if u.id in latest else None
-        )  # type: ignore[arg-type]
-        for u in units
-    ]
+    rows = [UnitStatus(u, s, p) for u, s, p in overview_rows(engine, year)]
+    rows.sort(key=lambda r: (rank.get(r.unit.category, len(rank)), r.unit.id))
+    return rows
 
 
 def category_counts(rows: list[UnitStatus]) -> list[tuple[str, int, int]]:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from bot.reminders import ledger, state, targets, texts
 from bot.reminders.obligations import Obligations
 from bot.reminders.policy import current_slot, fmt_date, fmt_day
+from bot.storage import queries
 from bot.storage.models import Unit
 
 
@@ -62,7 +63,7 @@ def member_deadlines(
         lines.append(f"Hạn nộp sắp tới của {unit.name}:")
     else:
         lines.append("Các hạn nộp sắp tới (quản trị viên):")
-    total_units = len(targets.load_people(session).units)
+    total_units = queries.active_unit_count(session.connection())
     shown = 0
     for s in series:
         ob = s.obligation

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -104,7 +104,11 @@ class StoredFile(SQLModel, table=True):
 class Submission(SQLModel, table=True):
     """One version of a unit's annual report. New versions never overwrite old ones."""
 
-    __table_args__ = (UniqueConstraint("unit_id", "year", "version", name="uq_submission_version"),)
+    __table_args__ = (
+        UniqueConstraint("unit_id", "year", "version", name="uq_submission_version"),
+        # the overview's "latest version of each unit for a year" is answered from this index alone
+        Index("ix_submission_year_unit_version", "year", "unit_id", "version"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
@@ -165,6 +169,11 @@ class Delivery(SQLModel, table=True):
     The unique ``key`` is claimed before sending, so no crash, restart or second
     instance sends the same reminder twice.
     """
+
+    __table_args__ = (
+        Index("ix_delivery_year_obligation", "year", "obligation"),  # reminders plan: a year's history
+        Index("ix_delivery_owner_status", "owner", "status"),  # a run releasing its unsent claims
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(index=True, unique=True, max_length=300)
