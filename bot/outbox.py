@@ -42,7 +42,14 @@ log = logging.getLogger(__name__)
 
 
 class SendError(Exception):
-    """Base of the errors a :class:`ChannelSender` raises."""
+    """Base of the errors a :class:`ChannelSender` raises.
+
+    ``partial`` is set by a sender when an earlier part of the same reply was already
+    delivered (a long text or files in several calls): the message is then neither
+    delivered nor undelivered, and nothing may treat it as "certainly not sent".
+    """
+
+    partial: bool = False
 
 
 class RetryAfter(SendError):
@@ -58,7 +65,16 @@ class RecipientBlocked(SendError):
 
 
 class TransientSendError(SendError):
-    """Network error or 5xx: retry with backoff."""
+    """Network error or 5xx: retry with backoff.
+
+    ``undelivered`` is True when the failure proves the message was not delivered (the
+    server answered 5xx, the connection was refused before anything was sent); False when
+    it may have been (a timeout waiting for the answer, a connection cut mid-way).
+    """
+
+    def __init__(self, message: str = "", *, undelivered: bool = False) -> None:
+        super().__init__(message)
+        self.undelivered = undelivered
 
 
 class PermanentSendError(SendError):
@@ -193,6 +209,16 @@ class SlidingWindowLimiter:
 BlockedCallback = Callable[[str], Awaitable[None] | None]
 BeforeSend = Callable[[Outgoing], Awaitable[bool]]
 OnResult = Callable[["DeliveryResult"], Awaitable[None]]
+OnUndelivered = Callable[[Outgoing, str], Awaitable[None]]
+
+
+def proves_undelivered(exc: SendError) -> bool:
+    """This attempt's failure proves the message did not reach the recipient (see the errors' docs)."""
+    if exc.partial:
+        return False
+    if isinstance(exc, RetryAfter):
+        return True
+    return isinstance(exc, TransientSendError) and exc.undelivered
 
 
 class Outbox:
@@ -252,8 +278,21 @@ class Outbox:
             self._per_chat[key] = limiter
         return limiter
 
-    async def send(self, out: Outgoing, *, before_send: BeforeSend | None = None) -> DeliveryResult:
-        """Deliver one message, honouring limits; never raises for delivery problems."""
+    async def send(
+        self,
+        out: Outgoing,
+        *,
+        before_send: BeforeSend | None = None,
+        on_undelivered: OnUndelivered | None = None,
+    ) -> DeliveryResult:
+        """Deliver one message, honouring limits; never raises for delivery problems.
+
+        ``on_undelivered(out, error)`` is awaited when an attempt failed in a way that proves
+        nothing was delivered (429, 5xx, connection refused) and no earlier attempt may have
+        delivered it, *before* the outbox waits to retry; ``before_send`` is then awaited again
+        before the next attempt.  The reminder ledger uses the pair to put the row back to
+        "not sent" while it waits out a 429, so a crash during the wait does not lose it.
+        """
         sender = self._senders.get(out.channel)
         if sender is None:
             return DeliveryResult(out, "failed", f"channel {out.channel!r} is not configured")
@@ -261,10 +300,13 @@ class Outbox:
         global_limiter = self._global[out.channel]
         delay = self.backoff
         last_error = ""
-        for attempt in range(1, self.max_attempts + 1):
+        ask = before_send is not None  # before_send is due before the next attempt
+        maybe_delivered = False  # an earlier attempt failed ambiguously (timeout...)
+        for _attempt in range(1, self.max_attempts + 1):
             chat_stamp = await chat_limiter.acquire()
             stamp = await global_limiter.acquire()
-            if before_send is not None and attempt == 1:
+            if before_send is not None and ask:
+                ask = False
                 try:
                     proceed = await before_send(out)
                 except Exception as exc:  # the caller could not record the attempt: do not send
@@ -279,10 +321,27 @@ class Outbox:
             try:
                 await sender.send(out.chat_id, out.reply)
                 return DeliveryResult(out, "sent")
-            except RetryAfter as exc:
-                log.warning("%s: 429, pausing %.1fs", out.channel, exc.seconds)
-                global_limiter.pause(exc.seconds)
+            except (RetryAfter, TransientSendError) as exc:
+                if isinstance(exc, RetryAfter):
+                    log.warning("%s: 429, pausing %.1fs", out.channel, exc.seconds)
+                    global_limiter.pause(exc.seconds)
+                else:
+                    log.warning("%s: transient error (attempt %d): %s", out.channel, _attempt, exc)
                 last_error = str(exc)
+                if not proves_undelivered(exc):
+                    maybe_delivered = True
+                elif on_undelivered is not None and not maybe_delivered:
+                    try:
+                        await on_undelivered(out, last_error)
+                    except Exception as hook_exc:  # could not record it: stop here, a later run retries
+                        log.exception("%s: on_undelivered failed for chat %s", out.channel, out.chat_id)
+                        return DeliveryResult(
+                            out, "failed", f"on_undelivered: {hook_exc}"[:500], retryable=True
+                        )
+                    ask = before_send is not None
+                if isinstance(exc, TransientSendError):
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 30.0)
             except RecipientBlocked as exc:
                 log.info("%s: recipient %s blocked the bot", out.channel, out.user_key or out.chat_id)
                 if self._on_blocked and out.user_key:
@@ -293,11 +352,6 @@ class Outbox:
             except PermanentSendError as exc:
                 log.error("%s: message refused for chat %s: %s", out.channel, out.chat_id, exc)
                 return DeliveryResult(out, "failed", str(exc))
-            except TransientSendError as exc:
-                last_error = str(exc)
-                log.warning("%s: transient error (attempt %d): %s", out.channel, attempt, exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
             except Exception as exc:  # an adapter bug must not kill a fan-out: report, do not retry
                 log.exception("%s: unexpected error sending to chat %s", out.channel, out.chat_id)
                 return DeliveryResult(out, "failed", f"{exc.__class__.__name__}: {exc}"[:500])
@@ -310,6 +364,7 @@ class Outbox:
         *,
         before_send: BeforeSend | None = None,
         on_result: OnResult | None = None,
+        on_undelivered: OnUndelivered | None = None,
     ) -> list[DeliveryResult]:
         """Fan out at the channels' full allowed rate; results in input order."""
         items = list(outs)
@@ -324,7 +379,7 @@ class Outbox:
                     i = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                result = await self.send(items[i], before_send=before_send)
+                result = await self.send(items[i], before_send=before_send, on_undelivered=on_undelivered)
                 results[i] = result
                 if on_result is not None:
                     try:

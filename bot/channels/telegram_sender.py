@@ -30,7 +30,7 @@ from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.error import RetryAfter as TgRetryAfter
 
 from bot.channels.telegram_render import CallbackTokens, Part, plan_reply
@@ -72,8 +72,22 @@ def translate_error(exc: TelegramError) -> SendError:
     if isinstance(exc, InvalidToken):
         return PermanentSendError("invalid bot token")
     if isinstance(exc, NetworkError):  # includes TimedOut
-        return TransientSendError(str(exc) or type(exc).__name__)
+        return TransientSendError(str(exc) or type(exc).__name__, undelivered=_proves_undelivered(exc))
     return PermanentSendError(f"{type(exc).__name__}: {exc}")
+
+
+def _proves_undelivered(exc: NetworkError) -> bool:
+    """The server answered with an error status (5xx) or the connection was refused: nothing sent.
+
+    A timeout or a connection cut mid-way may have delivered the message (python-telegram-bot
+    prefixes transport errors with ``httpx.``; an HTTP answer carries the server's description).
+    """
+    if isinstance(exc, TimedOut):
+        return False
+    text = str(exc)
+    if text.startswith("httpx."):
+        return text.startswith("httpx.ConnectError")
+    return not text.startswith("Unknown error in HTTP implementation")
 
 
 def inline_markup(rows: list[list[tuple[str, str]]] | None) -> InlineKeyboardMarkup | None:
@@ -114,7 +128,9 @@ class TelegramSender:
             except TelegramError as exc:
                 if index > 0:
                     self._remember(key, reply, index)
-                raise translate_error(exc) from exc
+                err = translate_error(exc)
+                err.partial = index > 0  # an earlier part of this reply was delivered
+                raise err from exc
         self._progress.pop(key, None)
 
     def _remember(self, key: tuple[str, int], reply: Reply, index: int) -> None:

@@ -188,7 +188,8 @@ class ZaloSender:
             for i in range(done, len(parts)):
                 await self._send_one(chat_id, parts[i])
                 done = i + 1
-        except (RetryAfter, TransientSendError):
+        except (RetryAfter, TransientSendError) as exc:
+            exc.partial = done > 0  # an earlier part of this reply was delivered
             self._progress[key] = (reply, done)  # holding the reply keeps its id from being reused
             self._progress.move_to_end(key)
             while len(self._progress) > self._max_progress:
@@ -212,8 +213,8 @@ def map_error(exc: ZaloApiError) -> Exception:
         return RetryAfter(exc.retry_after or 1.0)
     if code == 403:
         return RecipientBlocked(exc.description or "forbidden")
-    if code >= 500 or code == 408:
-        return TransientSendError(f"{code} {exc.description}")
+    if code >= 500 or code == 408:  # the API answered: this call delivered nothing
+        return TransientSendError(f"{code} {exc.description}", undelivered=True)
     return PermanentSendError(f"{code} {exc.description}")
 
 
