@@ -2,6 +2,7 @@
 """Check that a held-out question file only expects facts that occur in its document.
 
 Usage: check_expect.py DOCUMENT.md QUESTIONS.jsonl [more QUESTIONS.jsonl ...]
+       check_expect.py --cross CROSS.jsonl DIR [DIR ...]   (each row's "doc" names DIR/<doc>.md)
 
 The document is folded the way shared/eval/score.py folds answers (lower case, no diacritics, đ→d,
 whitespace collapsed) after removing Markdown emphasis (`*`). Two derived forms are added so that the
@@ -18,8 +19,10 @@ Rows with `turns` (follow-up pairs) are checked on their last turn. Exit 1 on an
 """
 
 import json
+import os
 import re
 import sys
+import tempfile
 import unicodedata
 
 ANSWER_FORM = {
@@ -99,7 +102,30 @@ def check(doc_text: str, path: str) -> int:
     return bad
 
 
+def check_cross(path: str, dirs: list[str]) -> int:
+    with open(path, encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    bad = 0
+    for doc in sorted({r["doc"] for r in rows}):
+        found = [os.path.join(d, doc + ".md") for d in dirs if os.path.exists(os.path.join(d, doc + ".md"))]
+        if not found:
+            print(f"{path}: no document {doc}.md in {dirs}")
+            bad += 1
+            continue
+        with open(found[0], encoding="utf-8") as f:
+            text = f.read()
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as tmp:
+            tmp.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows if r["doc"] == doc)
+        bad += check(text, tmp.name)
+        os.unlink(tmp.name)
+    return bad
+
+
 def main() -> int:
+    if sys.argv[1] == "--cross":
+        bad = check_cross(sys.argv[2], sys.argv[3:])
+        print("ok" if not bad else f"{bad} problem(s)")
+        return 1 if bad else 0
     with open(sys.argv[1], encoding="utf-8") as f:
         doc = f.read()
     bad = sum(check(doc, p) for p in sys.argv[2:])
