@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ["ask", "chat", "run", "export", "questions", "db", "reminders", "units"]
+COMMANDS = ["ask", "chat", "run", "export", "report", "questions", "db", "reminders", "units"]
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

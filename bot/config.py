@@ -8,6 +8,7 @@ out of ``repr`` so they never reach a log.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +28,30 @@ def load_dotenv_file(path: str | os.PathLike[str] = ".env") -> None:
         from dotenv import load_dotenv
 
         load_dotenv(path, override=False)
+
+
+REPORT_VARIABLES = {  # environment variable -> key of the compiled report's letterhead (bot/report/)
+    "REPORT_ISSUER": "issuer",
+    "REPORT_PARENT": "parent",
+    "REPORT_PLACE": "place",
+    "REPORT_SYMBOL": "symbol",
+    "REPORT_SIGNER_TITLE": "signer_title",
+    "REPORT_SIGNER_NAME": "signer_name",
+}
+
+
+def report_settings(get: Callable[[str], str], errors: list[str]) -> tuple[tuple[str, str], ...]:
+    """The REPORT_* variables that are set; one line of at most 200 characters each."""
+    out: dict[str, str] = {}
+    for name, key in REPORT_VARIABLES.items():
+        value = get(name)
+        if not value:
+            continue
+        if len(value) > 200 or any(ord(c) < 32 for c in value):
+            errors.append(f"{name} phải là một dòng, tối đa 200 ký tự.")
+            continue
+        out[key] = value
+    return tuple(out.items())
 
 
 @dataclass(frozen=True)
@@ -49,6 +74,8 @@ class Settings:
     zalo_rate: int = 30
     webhook_listen: str = ""  # host:port; default derived from the webhook URLs
     instance_id: str = ""
+    # The compiled report's letterhead (bot/report/); empty = the pack's compiled_report.yaml default.
+    report: tuple[tuple[str, str], ...] = ()  # (key, value) pairs: Settings stays hashable
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -95,6 +122,7 @@ class Settings:
             zalo_rate=integer("ZALO_RATE_LIMIT", 30),
             webhook_listen=get("WEBHOOK_LISTEN"),
             instance_id=get("INSTANCE_ID"),
+            report=report_settings(get, errors),
         )
 
         for name, url in (

@@ -12,6 +12,7 @@ ROUTERS: list[str] = [
     "handlers.report",
     "handlers.status",
     "handlers.admin",
+    "handlers.compiled",
     "handlers.reminders",
     "handlers.qa",
 ]
