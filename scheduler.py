@@ -60,7 +60,6 @@ CATCHUP_ID = "reminders-catchup"
 CHANGED_ID = "reminders-changed"
 SWEEP_ID = "reminders-sweep"
 SWEEP_MINUTES = 10.0
-EXTRAS_KEY = "scheduler"
 
 
 def _service(app: Any) -> Any:
@@ -82,9 +81,7 @@ def start(app: Any, *, sweep_minutes: float = SWEEP_MINUTES) -> AsyncIOScheduler
         executors={"default": AsyncIOExecutor()},
         job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
     )
-    extras = getattr(app, "extras", None)
-    if isinstance(extras, dict):
-        extras[EXTRAS_KEY] = sched
+    app.scheduler = sched
     sched.start()
     try:
         jobs = reschedule(app, sched)
@@ -106,8 +103,7 @@ def shutdown(sched: AsyncIOScheduler) -> None:
 
 
 def scheduler_of(app: Any) -> AsyncIOScheduler | None:
-    extras = getattr(app, "extras", None)
-    sched = extras.get(EXTRAS_KEY) if isinstance(extras, dict) else None
+    sched = getattr(app, "scheduler", None)
     if not isinstance(sched, AsyncIOScheduler) or not sched.running:
         return None
     return None if getattr(sched, "_directive_bot_stopped", False) else sched

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -25,8 +25,19 @@ from sqlalchemy.engine import Engine
 from bot.config import TIMEZONE, Settings
 from bot.messages import Outgoing, Reply
 from bot.outbox import Outbox
+from bot.services import PackLike, QAService
 from bot.storage.db import make_engine
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.channels.console import ConsoleSender
+    from bot.conversation import Dispatcher
+    from bot.files import FileStore
+    from bot.forms import FormSpec
+    from bot.reminders.obligations import Obligations
+    from bot.reminders.service import ReminderService
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +61,20 @@ class App:
     settings: Settings
     engine: Engine
     store: Store
-    pack: Any
-    qa: Any
+    pack: PackLike
+    qa: QAService
     outbox: Outbox
     clock: Clock
-    form: Any = None  # bot.forms.FormSpec of the pack's report form
-    files: Any = None  # bot.files.FileStore
-    console: Any = None  # bot.channels.console.ConsoleSender
-    dispatcher: Any = None  # bot.conversation.Dispatcher
-    extras: dict[str, Any] = field(default_factory=dict)  # room for other components (scheduler...)
+    # Set by build_app once the app exists (they need it or each other):
+    form: FormSpec = field(init=False)  # the pack's report form
+    files: FileStore = field(init=False)  # report attachments
+    console: ConsoleSender = field(init=False)  # the terminal channel's sender
+    dispatcher: Dispatcher = field(init=False)  # the conversation core
+    # Components other modules attach when they run in this process (typed, no service locator):
+    scheduler: AsyncIOScheduler | None = None  # scheduler.start()
+    reminders: ReminderService | None = None  # bot.reminders.service.for_app
+    obligations: Obligations | None = None  # bot.reminders.obligations.for_app
+    unit_matcher: tuple[Any, ...] | None = None  # handlers.registration's cached matcher
 
     def now(self) -> datetime:
         """Aware local time (Asia/Ho_Chi_Minh)."""
@@ -77,17 +93,16 @@ class App:
 
     def local_time(self, dt: datetime | None) -> str:
         """``HH:MM dd/mm/yyyy`` in Asia/Ho_Chi_Minh for a stored (UTC) time."""
-        from bot.store import as_utc
-
         if dt is None:
             return ""
-        return as_utc(dt).astimezone(TZ).strftime("%H:%M %d/%m/%Y")  # type: ignore[union-attr]
+        aware = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+        return aware.astimezone(TZ).strftime("%H:%M %d/%m/%Y")
 
     # ------------------------------------------------------------ report years
     @property
     def period(self) -> tuple[int, int]:
         """The directive's period, from the pack's report form (2021–2025 for 5500)."""
-        return self.form.period if self.form is not None else (2021, 2025)
+        return self.form.period
 
     def open_years(self) -> list[int]:
         extra = self.store.get_setting(SETTING_OPEN_YEARS, []) or []
@@ -114,7 +129,7 @@ class App:
         if user is None or not user.active:
             return False
         result = await self.outbox.send(Outgoing(user.channel, user.chat_id, reply, user.key))
-        if result.ok and reply.choices and self.dispatcher is not None:
+        if result.ok and reply.choices:
             await self.dispatcher.offer(user.key, reply.choices)
         return result.ok
 
@@ -127,7 +142,7 @@ class App:
         outs = [Outgoing(u.channel, u.chat_id, reply, u.key) for u in admins if u.active]
         if outs:
             results = await self.outbox.send_many(outs)
-            if reply.choices and self.dispatcher is not None:
+            if reply.choices:
                 for r in results:
                     if r.ok:
                         await self.dispatcher.offer(r.outgoing.user_key, reply.choices)
@@ -176,7 +191,11 @@ def build_app(
     if qa is None:
         qa = QAEngine(pack)
     outbox = Outbox(limits={"console": CONSOLE_LIMIT})
-    outbox.set_blocked_callback(lambda key: asyncio.to_thread(store.mark_inactive, key))
+
+    async def blocked(key: str) -> None:
+        await asyncio.to_thread(store.mark_inactive, key)
+
+    outbox.set_blocked_callback(blocked)
     app = App(settings=settings, engine=engine, store=store, pack=pack, qa=qa, outbox=outbox, clock=clock)
     app.form = load_form(pack)
     app.files = FileStore(settings.files_dir, settings.max_attachment_bytes, store)

@@ -11,7 +11,40 @@ import argparse
 import importlib
 import sys
 
+# argparse's own texts ("usage:", "options", errors) in Vietnamese: argparse looks its module-level
+# ``_`` up at call time, so replacing it translates every parser, subcommands included.
+ARGPARSE_VI = {
+    "usage: ": "cách dùng: ",
+    "positional arguments": "tham số",
+    "options": "tùy chọn",
+    "show this help message and exit": "hiện hướng dẫn này rồi thoát",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+    "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
+    "unrecognized arguments: %s": "tham số không nhận ra: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "lựa chọn không hợp lệ: %(value)r (chọn một trong %(choices)s)"
+    ),
+    "expected one argument": "cần một giá trị",
+    "expected at least one argument": "cần ít nhất một giá trị",
+    "expected at most one argument": "chỉ nhận tối đa một giá trị",
+    "invalid %(type)s value: %(value)r": "giá trị %(type)s không hợp lệ: %(value)r",
+    "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "tùy chọn mơ hồ: %(option)s có thể là %(matches)s"
+    ),
+    "one of the arguments %s is required": "cần một trong các tham số %s",
+    "not allowed with argument %s": "không dùng cùng tham số %s",
+}
+
+
+def _vi(message: str) -> str:
+    return ARGPARSE_VI.get(message, message)
+
+
+argparse._ = _vi  # type: ignore[attr-defined]
+
 COMMANDS = ["ask", "chat", "run", "export", "report", "questions", "db", "reminders", "units"]
+
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
+
 from bot.storage.db import DEFAULT_DATABASE_URL
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -78,82 +80,46 @@ class Settings:
     report: tuple[tuple[str, str], ...] = ()  # (key, value) pairs: Settings stays hashable
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: dict[str, str] | None = None, *, check_paths: bool = True) -> Settings:
+        """Validate the environment (pydantic-settings, :mod:`bot.settings_env`) and build the settings;
+        :class:`ConfigError` lists every problem in Vietnamese, each naming its variable.  ``check_paths``:
+        also check that the database folder and ``FILES_DIR`` are (or can be created as) writable folders."""
+        from bot.settings_env import EnvSettings, env_errors, path_errors
+
         e = dict(os.environ if env is None else env)
         errors: list[str] = []
-
-        def get(name: str, default: str = "") -> str:
-            return e.get(name, default).strip()
-
-        def integer(name: str, default: int, minimum: int = 1) -> int:
-            raw = get(name)
-            if not raw:
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                errors.append(f"{name} phải là số nguyên (đang là {raw!r}).")
-                return default
-            if value < minimum:
-                errors.append(f"{name} phải ≥ {minimum}.")
-            return value
-
-        admins = frozenset(a.strip() for a in get("BOT_ADMINS").split(",") if a.strip())
-        for a in admins:
-            if ":" not in a or not a.split(":", 1)[1]:
-                errors.append(f"BOT_ADMINS: '{a}' phải có dạng kênh:id, ví dụ telegram:123456.")
-
-        s = cls(
-            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-            admins=admins,
-            knowledge_pack=get("KNOWLEDGE_PACK"),
-            files_dir=get("FILES_DIR") or "./data/files",
-            max_attachment_bytes=integer("MAX_ATTACHMENT_MB", 10) * 1024 * 1024,
-            log_level=(get("LOG_LEVEL") or "INFO").upper(),
-            telegram_token=get("TELEGRAM_BOT_TOKEN"),
-            telegram_api_url=(get("TELEGRAM_API_URL") or "https://api.telegram.org").rstrip("/"),
-            telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
-            telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
-            telegram_rate=integer("TELEGRAM_RATE_LIMIT", 30),
-            zalo_token=get("ZALO_BOT_TOKEN"),
-            zalo_api_url=(get("ZALO_API_URL") or "https://bot-api.zaloplatforms.com").rstrip("/"),
-            zalo_webhook_url=get("ZALO_WEBHOOK_URL"),
-            zalo_webhook_secret=get("ZALO_WEBHOOK_SECRET"),
-            zalo_rate=integer("ZALO_RATE_LIMIT", 30),
-            webhook_listen=get("WEBHOOK_LISTEN"),
-            instance_id=get("INSTANCE_ID"),
-            report=report_settings(get, errors),
-        )
-
-        for name, url in (
-            ("TELEGRAM_API_URL", s.telegram_api_url),
-            ("ZALO_API_URL", s.zalo_api_url),
-            ("TELEGRAM_WEBHOOK_URL", s.telegram_webhook_url),
-            ("ZALO_WEBHOOK_URL", s.zalo_webhook_url),
-        ):
-            if url and urlsplit(url).scheme not in ("http", "https"):
-                errors.append(f"{name} phải là URL http(s)://… (đang là {url!r}).")
-        if s.telegram_webhook_url and not s.telegram_token:
-            errors.append("TELEGRAM_WEBHOOK_URL được đặt nhưng thiếu TELEGRAM_BOT_TOKEN.")
-        if s.telegram_webhook_url and not s.telegram_webhook_secret:
-            errors.append(
-                "Chế độ webhook Telegram cần TELEGRAM_WEBHOOK_SECRET (1–256 ký tự A-Z a-z 0-9 _ -)."
-            )
-        if s.telegram_webhook_secret:
-            ok = all(c.isascii() and (c.isalnum() or c in "_-") for c in s.telegram_webhook_secret)
-            if not ok or not 1 <= len(s.telegram_webhook_secret) <= 256:
-                errors.append("TELEGRAM_WEBHOOK_SECRET chỉ gồm 1–256 ký tự A-Z a-z 0-9 _ -.")
-        if s.zalo_webhook_url and not s.zalo_token:
-            errors.append("ZALO_WEBHOOK_URL được đặt nhưng thiếu ZALO_BOT_TOKEN.")
-        if s.zalo_webhook_url and not 8 <= len(s.zalo_webhook_secret) <= 256:
-            errors.append("Chế độ webhook Zalo cần ZALO_WEBHOOK_SECRET dài 8–256 ký tự.")
-        if s.webhook_listen:
-            host, _, port = s.webhook_listen.rpartition(":")
-            if not host or not port.isdigit():
-                errors.append(f"WEBHOOK_LISTEN phải có dạng host:port (đang là {s.webhook_listen!r}).")
-        if errors:
+        raw: EnvSettings | None = None
+        try:
+            raw = EnvSettings() if env is None else EnvSettings.model_validate(e)
+            errors += raw.cross_checks()
+        except ValidationError as exc:
+            errors += env_errors(exc)
+        report = report_settings(lambda name: e.get(name, "").strip(), errors)
+        if check_paths:
+            errors += path_errors(e)
+        if errors or raw is None:
             raise ConfigError("Cấu hình không hợp lệ:\n- " + "\n- ".join(errors))
-        return s
+        return cls(
+            database_url=raw.DATABASE_URL,
+            admins=raw.admins(),
+            knowledge_pack=raw.KNOWLEDGE_PACK,
+            files_dir=raw.FILES_DIR,
+            max_attachment_bytes=raw.MAX_ATTACHMENT_MB * 1024 * 1024,
+            log_level=raw.LOG_LEVEL,
+            telegram_token=raw.TELEGRAM_BOT_TOKEN,
+            telegram_api_url=raw.TELEGRAM_API_URL,
+            telegram_webhook_url=raw.TELEGRAM_WEBHOOK_URL,
+            telegram_webhook_secret=raw.TELEGRAM_WEBHOOK_SECRET,
+            telegram_rate=raw.TELEGRAM_RATE_LIMIT,
+            zalo_token=raw.ZALO_BOT_TOKEN,
+            zalo_api_url=raw.ZALO_API_URL,
+            zalo_webhook_url=raw.ZALO_WEBHOOK_URL,
+            zalo_webhook_secret=raw.ZALO_WEBHOOK_SECRET,
+            zalo_rate=raw.ZALO_RATE_LIMIT,
+            webhook_listen=raw.WEBHOOK_LISTEN,
+            instance_id=raw.INSTANCE_ID,
+            report=report,
+        )
 
     def is_admin(self, user_key: str) -> bool:
         return user_key in self.admins
@@ -169,8 +135,8 @@ class Settings:
     def listen_address(self) -> tuple[str, int] | None:
         """Where the one HTTP server listens: WEBHOOK_LISTEN, else the first webhook URL's host:port."""
         if self.webhook_listen:
-            host, _, port = self.webhook_listen.rpartition(":")
-            return host.strip("[]"), int(port)
+            host, _, port_text = self.webhook_listen.rpartition(":")
+            return host.strip("[]"), int(port_text)
         for url in (self.telegram_webhook_url, self.zalo_webhook_url):
             if url:
                 parts = urlsplit(url)

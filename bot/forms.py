@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.messages import Attachment, Choice, Reply
-from bot.money import MoneyError, format_vnd, parse_vnd
+from bot.money import MoneyError, format_vnd, parse_vnd, scaled_number, strip_marks
+from bot.text import fold, thousands
+from knowledge.pack import default_pack_dir
 
 TYPES = ("year", "integer", "text", "money", "file", "choice")
 SKIP_VALUE = "skip"
@@ -28,6 +32,7 @@ SKIP_WORDS = ("bo qua", "khong", "khong co", "ko", "k", "-", "skip", "khong co g
 DEFAULT_MAX_TEXT = 2000
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SCALE_WORD = re.compile(r"\d\s*(?:nghin|ngan|trieu|tr|ty|ti|k)\b")
 _INT = re.compile(r"^([+-]?)(\d{1,3}(?:[.,\s]\d{3})+|\d+)(?:\s+[^\d\s].*)?$")
 
 
@@ -82,49 +87,113 @@ class FormSpec:
 
 
 # ------------------------------------------------------------------ loading
-def parse_form(raw: dict[str, Any]) -> FormSpec:
-    if not isinstance(raw, dict) or not isinstance(raw.get("fields"), list) or not raw["fields"]:
-        raise FormError("report form: 'fields' must be a non-empty list")
-    fields: list[FieldSpec] = []
-    seen: set[str] = set()
-    for i, f in enumerate(raw["fields"]):
-        if not isinstance(f, dict):
-            raise FormError(f"report form: field {i} is not a mapping")
-        key, ftype = str(f.get("key", "")), str(f.get("type", ""))
-        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", key):
-            raise FormError(f"report form: field {i} has an invalid key {key!r}")
-        if key in seen:
-            raise FormError(f"report form: key {key!r} used twice")
-        if ftype not in TYPES:
-            raise FormError(
-                f"report form: field {key!r} has unknown type {ftype!r} (known: {', '.join(TYPES)})"
-            )
-        seen.add(key)
-        options = tuple((str(o["label"]), str(o["value"])) for o in f.get("options", []) or [])
-        if ftype == "choice" and not options:
-            raise FormError(f"report form: choice field {key!r} needs options")
-        fields.append(
-            FieldSpec(
-                key=key,
-                type=ftype,
-                label=str(f.get("label") or key),
-                prompt=str(f.get("prompt") or f.get("label") or key),
-                help=str(f.get("help") or ""),
-                required=bool(f.get("required", True)),
-                min=f.get("min"),
-                max=f.get("max"),
-                min_length=int(f.get("min_length", 1)),
-                max_length=int(f.get("max_length", DEFAULT_MAX_TEXT)),
-                options=options,
-            )
+class _Option(BaseModel):
+    label: str
+    value: str
+
+    @field_validator("label", "value", mode="before")
+    @classmethod
+    def _text(cls, v: Any) -> str:
+        return str(v)
+
+
+class _Field(BaseModel):
+    """One field of ``report_form.yaml`` as the pack author writes it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    key: str
+    type: str
+    label: str = ""
+    prompt: str = ""
+    help: str = ""
+    required: bool = True
+    min: int | None = None
+    max: int | None = None
+    min_length: int = 1
+    max_length: int = DEFAULT_MAX_TEXT
+    options: list[_Option] | None = None
+
+    @field_validator("key", mode="before")
+    @classmethod
+    def _key(cls, v: Any) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", str(v or "")):
+            raise ValueError(f"invalid key {v!r} (a-z, 0-9, _; starting with a letter)")
+        return str(v)
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _type(cls, v: Any) -> str:
+        if str(v) not in TYPES:
+            raise ValueError(f"unknown type {v!r} (known: {', '.join(TYPES)})")
+        return str(v)
+
+    @model_validator(mode="after")
+    def _choice_options(self) -> _Field:
+        if self.type == "choice" and not self.options:
+            raise ValueError(f"choice field {self.key!r} needs options")
+        return self
+
+    def spec(self) -> FieldSpec:
+        return FieldSpec(
+            key=self.key,
+            type=self.type,
+            label=self.label or self.key,
+            prompt=self.prompt or self.label or self.key,
+            help=self.help,
+            required=self.required,
+            min=self.min,
+            max=self.max,
+            min_length=self.min_length,
+            max_length=self.max_length,
+            options=tuple((o.label, o.value) for o in self.options or ()),
         )
-    period = raw.get("period") or [2021, 2025]
+
+
+class _Form(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = "report"
+    title: str = "Báo cáo"
+    period: list[int] = Field(default_factory=lambda: [2021, 2025], min_length=1, max_length=2)
+    intro: str = ""
+    fields: list[_Field] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> _Form:
+        seen: set[str] = set()
+        for f in self.fields:
+            if f.key in seen:
+                raise ValueError(f"key {f.key!r} used twice")
+            seen.add(f.key)
+        return self
+
+
+def _pydantic_message(exc: ValidationError) -> str:
+    """pydantic's errors as one line each: where (``fields.2.type``) and why."""
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(x) for x in err["loc"])
+        why = str(err["msg"]).removeprefix("Value error, ")
+        lines.append(f"{where}: {why}" if where else why)
+    return "; ".join(lines)
+
+
+def parse_form(raw: Any) -> FormSpec:
+    """Validate a report form (pydantic); :class:`FormError` names the field and the problem."""
+    if not isinstance(raw, dict):
+        raise FormError("report form: 'fields' must be a non-empty list")
+    try:
+        model = _Form.model_validate(raw)
+    except ValidationError as exc:
+        raise FormError(f"report form: {_pydantic_message(exc)}") from exc
+    fields = tuple(f.spec() for f in model.fields)
     return FormSpec(
-        name=str(raw.get("name") or "report"),
-        title=str(raw.get("title") or "Báo cáo"),
-        fields=tuple(fields),
-        period=(int(period[0]), int(period[-1])),
-        intro=str(raw.get("intro") or "").strip(),
+        name=model.name or "report",
+        title=model.title or "Báo cáo",
+        fields=fields,
+        period=(int(model.period[0]), int(model.period[-1])),
+        intro=model.intro.strip(),
         keys=tuple(f.key for f in fields),
     )
 
@@ -136,20 +205,12 @@ def load_form(pack: Any, name: str = "report_form.yaml") -> FormSpec:
     if callable(getter):
         raw = getter(name)
     if raw is None:
-        folder = getattr(pack, "folder", None) or getattr(pack, "path", None)
-        if folder is None:
-            folder = Path(__file__).resolve().parent.parent / "knowledge" / "packs" / "5500-UBND-NC"
+        folder = getattr(pack, "folder", None) or getattr(pack, "path", None) or default_pack_dir()
         raw = yaml.safe_load((Path(folder) / name).read_text(encoding="utf-8"))
     return parse_form(raw)
 
 
 # ---------------------------------------------------------------- asking
-def _fold(text: str) -> str:
-    from knowledge.normalize import fold
-
-    return fold(text)
-
-
 def prompt(
     f: FieldSpec,
     *,
@@ -181,8 +242,12 @@ def prompt(
 
 
 def takes_free_text(f: FieldSpec) -> bool:
-    """Whether a typed number is an answer (not "choice number N")."""
-    return f.type in ("integer", "text", "money", "file")
+    """Whether a typed number is an answer (not "choice number N").
+
+    Only for integer fields: "1" is a count of models, but never a text answer, an amount of money
+    (refused below 1.000 đồng) or a file, so there a typed "1" picks the first choice ("Bỏ qua")
+    exactly as the numbered line shows it."""
+    return f.type == "integer"
 
 
 # ---------------------------------------------------------------- checking
@@ -197,7 +262,7 @@ def is_skip(f: FieldSpec, text: str | None, choice: str | None) -> bool:
         return False
     if choice == SKIP_VALUE:
         return True
-    return (text is not None and _fold(text) in SKIP_WORDS) or (text or "").strip() == "-"
+    return (text is not None and fold(text) in SKIP_WORDS) or (text or "").strip() == "-"
 
 
 def accept(
@@ -215,39 +280,42 @@ def accept(
     """
     if is_skip(f, text, choice):
         return None
-    if choice is not None and choice == SKIP_VALUE:
+    if f.required and (choice == SKIP_VALUE or (text is not None and fold(text) in SKIP_WORDS)):
         raise FieldError("Mục này bắt buộc, không bỏ qua được.")
-    raw = choice if choice is not None else text
     if f.type == "file":
-        if attachments:
-            if save_file is None:
-                raise FieldError("Không lưu được tệp.")
-            try:
-                return save_file(attachments[0])
-            except ValueError as exc:
-                raise FieldError(str(exc)) from exc
-        raise FieldError("Vui lòng gửi một tệp hoặc ảnh" + ("." if f.required else ", hoặc chọn Bỏ qua."))
+        return _file(f, attachments or [], save_file)
+    raw = choice if choice is not None else text
     if raw is None or not raw.strip():
         raise FieldError("Chưa có câu trả lời." + ("" if f.required else " Chọn Bỏ qua nếu không có."))
-    raw = raw.strip()
-    if f.type == "year":
-        return _year(raw, years or [])
-    if f.type == "integer":
-        return _integer(f, raw)
-    if f.type == "money":
-        try:
-            return parse_vnd(raw)
-        except MoneyError as exc:
-            raise FieldError(str(exc)) from exc
-    if f.type == "choice":
-        for label, value in f.options:
-            if raw == value or _fold(raw) == _fold(label):
-                return value
-        raise FieldError("Vui lòng chọn một trong các lựa chọn.")
-    return _text(f, raw)
+    return _PARSERS[f.type](f, raw.strip(), years or [])
 
 
-def _year(raw: str, years: list[int]) -> int:
+def _file(f: FieldSpec, attachments: list[Attachment], save_file: Any) -> Any:
+    if not attachments:
+        raise FieldError("Vui lòng gửi một tệp hoặc ảnh" + ("." if f.required else ", hoặc chọn Bỏ qua."))
+    if save_file is None:
+        raise FieldError("Không lưu được tệp.")
+    try:
+        return save_file(attachments[0])
+    except ValueError as exc:
+        raise FieldError(str(exc)) from exc
+
+
+def _money(f: FieldSpec, raw: str, years: list[int]) -> int:
+    try:
+        return parse_vnd(raw)
+    except MoneyError as exc:
+        raise FieldError(str(exc)) from exc
+
+
+def _choice(f: FieldSpec, raw: str, years: list[int]) -> str:
+    for label, value in f.options:
+        if raw == value or fold(raw) == fold(label):
+            return value
+    raise FieldError("Vui lòng chọn một trong các lựa chọn.")
+
+
+def _year(f: FieldSpec, raw: str, years: list[int]) -> int:
     digits = re.sub(r"\D", "", raw) if re.fullmatch(r"\s*(?:năm|nam)?\s*\d{4}\s*", raw, re.I) else raw
     if not digits.isdecimal():
         raise FieldError("Năm phải là số có 4 chữ số, ví dụ 2024.")
@@ -258,37 +326,56 @@ def _year(raw: str, years: list[int]) -> int:
     return year
 
 
-def _integer(f: FieldSpec, raw: str) -> int:
-    m = _INT.match(raw)
-    if not m:
-        raise FieldError("Cần một số nguyên, ví dụ 5.")
-    digits = re.sub(r"[.,\s]", "", m.group(2))
-    if len(digits) > 15:
-        raise FieldError("Số quá lớn, vui lòng kiểm tra lại.")
-    value = int(digits)
-    if m.group(1) == "-":
-        value = -value
+def _integer(f: FieldSpec, raw: str, years: list[int]) -> int:
+    value = _integer_value(raw)
     if f.min is not None and value < f.min:
         raise FieldError(f"Số phải lớn hơn hoặc bằng {f.min}.")
     if f.max is not None and value > f.max:
-        raise FieldError(f"Số quá lớn (tối đa {f.max:,}).".replace(",", "."))
+        raise FieldError(f"Số quá lớn (tối đa {thousands(f.max)}).")
     return value
 
 
-def _thousands(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
+def _integer_value(raw: str) -> int:
+    """``5``, ``1.200``, ``5 mô hình``; ``10 nghìn`` and ``2 tỷ 500 triệu`` as the numbers they say
+    (never the first digits only)."""
+    m = _INT.match(raw)
+    if not m:
+        raise FieldError("Cần một số nguyên, ví dụ 5.")
+    if _SCALE_WORD.search(strip_marks(raw)):
+        try:
+            total, _scaled = scaled_number(strip_marks(raw).lstrip("+-"))
+        except MoneyError as exc:
+            raise FieldError("Cần một số nguyên, ví dụ 5.") from exc
+        if abs(total - round(total)) > 1e-6:
+            raise FieldError("Cần một số nguyên (không có phần lẻ), ví dụ 5.")
+        value = round(total)
+    else:
+        digits = re.sub(r"[.,\s]", "", m.group(2))
+        if len(digits) > 15:
+            raise FieldError("Số quá lớn, vui lòng kiểm tra lại.")
+        value = int(digits)
+    return -value if m.group(1) == "-" else value
 
 
-def _text(f: FieldSpec, raw: str) -> str:
+def _text(f: FieldSpec, raw: str, years: list[int]) -> str:
     text = clean_text(raw)
     if not any(ch.isalnum() for ch in text):
         raise FieldError("Nội dung cần có chữ hoặc số (không chỉ biểu tượng, dấu câu).")
     if len(text) > f.max_length:
-        n, limit = _thousands(len(text)), _thousands(f.max_length)
+        n, limit = thousands(len(text)), thousands(f.max_length)
         raise FieldError(f"Nội dung quá dài ({n} ký tự), tối đa {limit} ký tự. Vui lòng rút gọn.")
     if len(text) < f.min_length:
         raise FieldError(f"Nội dung quá ngắn (ít nhất {f.min_length} ký tự).")
     return text
+
+
+_PARSERS: dict[str, Callable[[FieldSpec, str, list[int]], Any]] = {
+    "year": _year,
+    "integer": _integer,
+    "money": _money,
+    "choice": _choice,
+    "text": _text,
+}
 
 
 # ---------------------------------------------------------------- showing
@@ -305,7 +392,7 @@ def display(f: FieldSpec, value: Any) -> str:
     if f.type == "choice":
         return next((label for label, v in f.options if v == value), str(value))
     if f.type == "integer":
-        return f"{int(value):,}".replace(",", ".")
+        return thousands(int(value))
     return str(value)
 
 
@@ -317,12 +404,28 @@ def _size(n: int) -> str:
     return f"{n} byte"
 
 
-def summary(form: FormSpec, answers: dict[str, Any], *, header: str = "", limit: int = 300) -> str:
-    """One line per field; long texts are shortened (the full text is stored)."""
+def label(f: FieldSpec) -> str:
+    """The field's label for a line that shows a value: "Kinh phí đã sử dụng" rather than
+    "Kinh phí đã sử dụng (đồng): 150.000.000 đồng"."""
+    if f.type == "money":
+        return re.sub(r"\s*\((?:đồng|vnđ|vnd)\)\s*$", "", f.label, flags=re.I) or f.label
+    return f.label
+
+
+def summary(
+    form: FormSpec,
+    answers: dict[str, Any],
+    *,
+    header: str = "",
+    limit: int = 300,
+    missing: str = "(không có)",
+) -> str:
+    """One line per field; long texts are shortened (the full text is stored).  ``missing`` is shown for a
+    field that has no answer yet (quick reporting: "(chưa có)")."""
     lines = [header] if header else []
     for i, f in enumerate(form.fields, 1):
-        shown = display(f, answers.get(f.key))
+        shown = display(f, answers.get(f.key)) if f.key in answers else missing
         if len(shown) > limit:
             shown = shown[: limit - 1].rstrip() + "…"
-        lines.append(f"{i}. {f.label}: {shown}")
+        lines.append(f"{i}. {label(f)}: {shown}")
     return "\n".join(lines)

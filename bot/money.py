@@ -34,7 +34,8 @@ class MoneyError(ValueError):
     """The text is not an amount; the message says why, in Vietnamese."""
 
 
-def _fold(text: str) -> str:
+def strip_marks(text: str) -> str:
+    """Lower case without diacritics, keeping punctuation (``1,5`` must stay a number)."""
     text = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
     return "".join(c for c in text if not unicodedata.combining(c))
 
@@ -74,10 +75,13 @@ def _grouped(s: str, sep: str) -> bool:
 
 
 def parse_vnd(text: str) -> int:
-    """Parse an amount in đồng; raises :class:`MoneyError` with a Vietnamese message."""
+    """Parse an amount in đồng; raises :class:`MoneyError` with a Vietnamese message.
+
+    Never truncates: an amount with a fraction of a đồng (``0,5``) is refused, and so is a bare
+    number below 1.000 (``1`` đồng is a slip, not a budget: "1 triệu"?)."""
     if text is None or not str(text).strip():
         raise MoneyError("Chưa nhập số tiền.")
-    s = _fold(str(text)).strip()
+    s = strip_marks(str(text)).strip()
     if s.startswith("-") or s.startswith("am "):
         raise MoneyError("Số tiền không được âm.")
     for cur in ("vnd", "vnđ"):
@@ -88,10 +92,29 @@ def parse_vnd(text: str) -> int:
     s = s.strip()
     if not s:
         raise MoneyError("Chưa nhập số tiền.")
-    pos = 0
-    total = 0.0
-    matched_any = False
-    last_scale: int | None = None
+    total, scaled = scaled_number(s)
+    if abs(total - round(total)) > 1e-6:
+        raise MoneyError(
+            f"“{str(text).strip()[:40]}” không phải số đồng chẵn. "
+            "Ghi kèm đơn vị, ví dụ 0,5 tỷ hoặc 500 triệu."
+        )
+    value = round(total)
+    if not scaled and 0 < value < 1000:
+        raise MoneyError(
+            f"{value} đồng là quá nhỏ cho một khoản kinh phí. Ghi kèm đơn vị, "
+            f"ví dụ {value} triệu hoặc {value} nghìn; hoặc ghi đủ số, ví dụ 150.000.000."
+        )
+    if value > MAX_VND:
+        raise MoneyError("Số tiền quá lớn, vui lòng kiểm tra lại.")
+    return int(value)
+
+
+def scaled_number(text: str) -> tuple[float, bool]:
+    """``2 tỷ 500 triệu`` -> (2_500_000_000.0, True); ``1.234`` -> (1234.0, False).
+
+    ``text`` is folded already (no diacritics).  Raises :class:`MoneyError` with the reason."""
+    pos, total, last_scale = 0, 0.0, None
+    s = text
     while pos < len(s):
         if s[pos].isspace():
             pos += 1
@@ -108,17 +131,13 @@ def parse_vnd(text: str) -> int:
         if last_scale is not None and scale >= last_scale:
             raise MoneyError("Số tiền viết chưa đúng thứ tự (ví dụ đúng: 2 tỷ 500 triệu).")
         total += _number(digits, with_unit=bool(word)) * scale
-        matched_any = True
         last_scale = scale
         pos = m.end()
-    if not matched_any:
+    if last_scale is None:
         raise MoneyError("Chưa nhập số tiền.")
-    value = round(total)
-    if value < 0:
+    if total < 0:
         raise MoneyError("Số tiền không được âm.")
-    if value > MAX_VND:
-        raise MoneyError("Số tiền quá lớn, vui lòng kiểm tra lại.")
-    return int(value)
+    return total, any(ch.isalpha() for ch in s)
 
 
 def format_vnd(amount: int) -> str:

@@ -4,8 +4,12 @@ A router registers
 - commands (``/baocao``), with Vietnamese keywords that also trigger them when a
   whole message matches after folding ("báo cáo", "bao cao") — Zalo has no command
   menu, so plain words must work;
-- flow handlers, called for every message while the user's dialog state is in that
-  flow (``ctx.state.flow``).
+- flows, called for every message while the user's dialog state is in that flow
+  (``ctx.state.flow``): either one handler (``@router.flow(name)``) or a :class:`Flow` with
+  declared steps and one handler per step (``flow = router.steps(name, "ask", "confirm")``,
+  ``@flow.step("confirm")``), aiogram's ``StatesGroup``.  The step names are the flow's
+  own control states; data a step collects (a form field's key) lives in ``state.data``,
+  so a form field keyed ``confirm`` cannot take over the confirm step.
 
 The dispatcher (:mod:`bot.conversation`) collects the routers listed in
 ``handlers.ROUTERS`` and routes each :class:`~bot.messages.Incoming` message.
@@ -14,14 +18,18 @@ The command metadata also feeds Telegram's ``setMyCommands`` and the help text.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bot.messages import Reply
 
 if TYPE_CHECKING:
+    from bot.codec import ArgSpec
     from bot.context import Context
 
-HandlerResult = Any  # list[Reply] | Reply | str | None
+# What a handler returns (see bot.conversation.as_replies).
+HandlerResult = Reply | str | Sequence[Reply | str] | None
 Handler = Callable[["Context"], Awaitable[HandlerResult]]
 
 
@@ -33,6 +41,54 @@ class CommandSpec:
     keywords: tuple[str, ...] = ()  # whole-message phrases, e.g. ("báo cáo", "nộp báo cáo")
     admin: bool = False  # only configured admins may run it
     menu: bool = True  # listed in Telegram's command menu
+    args: ArgSpec | None = None  # its arguments: also lets "duyệt ok 2" (plain words) run it
+
+
+class Flow:
+    """A flow with declared steps, one handler per step.
+
+    ``default`` names the step that handles a state whose step is unknown (a state saved by an
+    older version of the bot); without it such a state ends the flow.
+    """
+
+    def __init__(self, name: str, steps: Iterable[str], default: str | None = None, title: str = "") -> None:
+        self.name = name
+        self.title = title  # Vietnamese, for "you were in the middle of …"
+        self.resume: Handler | None = None  # repeats the pending question after a pause
+        self.steps = tuple(steps)
+        if len(set(self.steps)) != len(self.steps) or not self.steps:
+            raise ValueError(f"flow {name!r}: steps must be distinct and non-empty")
+        if default is not None and default not in self.steps:
+            raise ValueError(f"flow {name!r}: default step {default!r} is not declared")
+        self.default = default
+        self.handlers: dict[str, Handler] = {}
+
+    def step(self, name: str) -> Callable[[Handler], Handler]:
+        if name not in self.steps:
+            raise ValueError(f"flow {self.name!r} has no step {name!r} (declared: {', '.join(self.steps)})")
+
+        def decorate(fn: Handler) -> Handler:
+            if name in self.handlers:
+                raise ValueError(f"flow {self.name!r}: step {name!r} registered twice")
+            self.handlers[name] = fn
+            return fn
+
+        return decorate
+
+    def on_resume(self, fn: Handler) -> Handler:
+        """Register what the flow says after a pause (a restart, a long break): its question again."""
+        self.resume = fn
+        return fn
+
+    async def __call__(self, ctx: Context) -> HandlerResult:
+        step = ctx.state.step if ctx.state is not None else ""
+        handler = self.handlers.get(step)
+        if handler is None and self.default is not None:
+            handler = self.handlers.get(self.default)
+        if handler is None:
+            ctx.state = None
+            return None
+        return await handler(ctx)
 
 
 @dataclass(slots=True)
@@ -49,12 +105,19 @@ class Router:
         keywords: tuple[str, ...] | list[str] = (),
         admin: bool = False,
         menu: bool = True,
+        args: ArgSpec | None = None,
     ) -> Callable[[Handler], Handler]:
         def decorate(fn: Handler) -> Handler:
-            self.commands.append(CommandSpec(name, fn, description, tuple(keywords), admin, menu))
+            self.commands.append(CommandSpec(name, fn, description, tuple(keywords), admin, menu, args))
             return fn
 
         return decorate
+
+    def steps(self, name: str, *steps: str, default: str | None = None, title: str = "") -> Flow:
+        """Declare a flow with named steps; register each step's handler with ``@flow.step(name)``."""
+        flow = Flow(name, steps, default, title)
+        self.flow(name)(flow)
+        return flow
 
     def flow(self, name: str) -> Callable[[Handler], Handler]:
         def decorate(fn: Handler) -> Handler:

@@ -166,7 +166,7 @@ class Store:
 
     def list_units(self, active_only: bool = True) -> list[Unit]:
         with self.session() as s:
-            q = select(Unit).order_by(Unit.id)
+            q = select(Unit).order_by(col(Unit.id))
             if active_only:
                 q = q.where(Unit.active == True)  # noqa: E712
             return list(s.exec(q).all())
@@ -287,7 +287,7 @@ class Store:
                 .join(User, col(User.id) == col(Membership.user_id))
                 .join(Unit, col(Unit.id) == col(Membership.unit_id))
                 .where(Membership.status == "pending")
-                .order_by(Membership.id)
+                .order_by(col(Membership.id))
             ).all()
             return [tuple(r) for r in rows]  # type: ignore[misc]
 
@@ -299,7 +299,7 @@ class Store:
                 .join(Membership, col(Membership.user_id) == col(User.id))
                 .join(Unit, col(Unit.id) == col(Membership.unit_id))
                 .where(Membership.status == "approved", Unit.active == True)  # noqa: E712
-                .order_by(User.id)
+                .order_by(col(User.id))
             )
             if unit_id is not None:
                 q = q.where(Unit.id == unit_id)
@@ -475,7 +475,7 @@ class Store:
             latest = (
                 select(Submission.unit_id, func.max(Submission.version).label("v"))
                 .where(Submission.year == year)
-                .group_by(Submission.unit_id)
+                .group_by(col(Submission.unit_id))
                 .subquery()
             )
             rows = s.exec(
@@ -490,7 +490,7 @@ class Store:
 
     def submissions(self, unit_id: int | None = None, year: int | None = None) -> list[Submission]:
         with self.session() as s:
-            q = select(Submission).order_by(Submission.id)
+            q = select(Submission).order_by(col(Submission.id))
             if unit_id is not None:
                 q = q.where(Submission.unit_id == unit_id)
             if year is not None:
@@ -554,7 +554,7 @@ class Store:
 
     def audit_entries(self, action: str | None = None) -> list[AuditLog]:
         with self.session() as s:
-            q = select(AuditLog).order_by(AuditLog.id)
+            q = select(AuditLog).order_by(col(AuditLog.id))
             if action:
                 q = q.where(AuditLog.action == action)
             return list(s.exec(q).all())

@@ -12,7 +12,7 @@ from bot.export import category_counts, export, overview
 from bot.forms import display
 from bot.messages import OutFile, Outgoing, Reply
 from bot.router import Router
-from handlers.status import parse_year
+from handlers.status import parse_year, year_spec
 
 router = Router("admin")
 
@@ -48,20 +48,27 @@ def compile_overview(app: Any, year: int, rows: list[Any]) -> str:
     return "\n".join(lines)
 
 
-@router.command("tonghop", description="Tổng hợp kết quả theo năm", keywords=("tổng hợp",), admin=True)
+TONGHOP, XUAT = year_spec("tonghop"), year_spec("xuatbaocao")
+
+
+@router.command(
+    "tonghop", description="Tổng hợp kết quả theo năm", keywords=("tổng hợp",), admin=True, args=TONGHOP
+)
 async def compiled(ctx: Context) -> Reply:
-    year, error = parse_year(ctx)
+    year, error = parse_year(ctx, TONGHOP)
     if year is None:
-        return Reply(error.replace("/trangthai", "/tonghop"))
+        return Reply(error)
     rows = await asyncio.to_thread(overview, ctx.app.store, year)
     return Reply(compile_overview(ctx.app, year, rows))
 
 
-@router.command("xuatbaocao", description="Xuất tổng hợp ra tệp Excel", admin=True)
+@router.command(
+    "xuatbaocao", description="Xuất tổng hợp ra tệp Excel", keywords=("xuất báo cáo",), admin=True, args=XUAT
+)
 async def export_xlsx(ctx: Context) -> Reply:
-    year, error = parse_year(ctx)
+    year, error = parse_year(ctx, XUAT)
     if year is None:
-        return Reply(error.replace("/trangthai", "/xuatbaocao"))
+        return Reply(error)
     data = await asyncio.to_thread(export, ctx.app, year, "xlsx")
     await asyncio.to_thread(ctx.app.store.audit, ctx.msg.user_key, "export", {"year": year, "format": "xlsx"})
     return Reply(f"Tổng hợp báo cáo năm {year}.", files=[OutFile(f"tong-hop-{year}.xlsx", data, XLSX)])

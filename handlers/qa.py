@@ -45,11 +45,10 @@ async def answer_question(ctx: Context) -> Reply:
             f"Câu hỏi quá dài ({len(question)} ký tự). Vui lòng hỏi ngắn gọn, dưới {MAX_QUESTION} ký tự."
         )
     store = ctx.app.store
-    unit = await asyncio.to_thread(store.approved_unit, ctx.user.id)
+    unit = await asyncio.to_thread(store.approved_unit, ctx.user_id)
     unit_name = unit.name if unit is not None else None
-    extra = ctx.extra if ctx.extra is not None else {}
-    answer = ctx.app.qa.answer(question, unit=unit_name, context=extra.get("qa_context"))
-    extra["qa_context"] = dict(getattr(answer, "context", None) or {}) or None
+    answer = ctx.app.qa.answer(question, unit=unit_name, context=ctx.qa_context)
+    ctx.qa_context = dict(getattr(answer, "context", None) or {}) or None
     text = format_answer(answer)
     await asyncio.to_thread(
         store.log_question,

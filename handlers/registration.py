@@ -9,19 +9,58 @@ expiry) approves at once.  Changing unit goes through the same steps again.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
+from bot.codec import Arg, ArgError, ArgSpec, Payload, parse_id
 from bot.context import Context
 from bot.conversation import begin
 from bot.messages import Choice, Reply
-from bot.router import Router
+from bot.router import HandlerResult, Router
 from bot.storage.models import Unit
 from bot.store import StoreError, format_invite_code, normalize_invite_code
+from bot.text import fold
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 router = Router("registration")
 
 FLOW = "register"
+ASK, PICK = "name", "confirm"
+flow = router.steps(FLOW, ASK, PICK, default=ASK, title="đăng ký đơn vị")
+ADD_FLOW = "unit_add"
+add_flow = router.steps(ADD_FLOW, "category", title="thêm đơn vị")
+RETYPE = "retype"
+
+
+@dataclass(frozen=True, slots=True)
+class PickUnit(Payload, prefix="u"):
+    unit_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PickCategory(Payload, prefix="c"):
+    key: str
+
+
+APPROVE_WORDS = {
+    "ok": ("duyệt", "có", "yes", "đồng ý", "chấp nhận"),
+    "no": ("từ chối", "tuchoi", "không", "reject", "không duyệt"),
+}
+DUYET = ArgSpec(
+    "duyet",
+    (Arg("verb", "word", APPROVE_WORDS, optional=True), Arg("id", "id", optional=True)),
+    "Cú pháp: /duyet ok SỐ (duyệt) hoặc /duyet no SỐ (từ chối), SỐ là số của yêu cầu.",
+)
+MOI = ArgSpec("moi", (Arg("unit", "text"),), "Cú pháp: /moi TÊN ĐƠN VỊ (ví dụ: /moi Sở Y tế).")
+DONVI_WORDS = {"them": ("add", "thêm"), "ngung": ("retire", "xoa", "xóa", "ngừng")}
+DONVI = ArgSpec(
+    "donvi",
+    (Arg("verb", "word", DONVI_WORDS, optional=True), Arg("rest", "text", optional=True)),
+    "Cú pháp: /donvi, /donvi them TÊN | LOẠI, /donvi ngung TÊN.",
+)
 MATCH_MIN = 60.0  # below this a candidate is not worth offering
 SPREAD = 15.0  # candidates more than this behind the best are not offered
 SURE = 95.0  # at or above (and clearly ahead): /moi and /donvi take it without asking
@@ -31,24 +70,24 @@ PAGE = 5  # pending requests shown per /duyet
 CATEGORIES = ("district", "department", "socio_political", "armed_forces", "media")
 
 
-def local_time(app: Any, dt: Any) -> str:
-    return str(app.local_time(dt))
+def local_time(app: App, dt: datetime | None) -> str:
+    return app.local_time(dt)
 
 
 # ------------------------------------------------------------ unit matching
-def match_units(app: Any, text: str, limit: int = 3) -> list[tuple[Unit, float]]:
+def match_units(app: App, text: str, limit: int = 3) -> list[tuple[Unit, float]]:
     """Active units ranked by how well ``text`` names them (knowledge.units.UnitMatcher)."""
     from knowledge.pack import Unit as PackUnit
     from knowledge.units import UnitMatcher
 
     rows = app.store.list_units(active_only=True)
     signature = tuple((u.id, u.name, tuple(u.aliases or ())) for u in rows)
-    cached = app.extras.get("unit_matcher")
+    cached = app.unit_matcher
     if cached is None or cached[0] != signature:
         by_name = {u.name: u for u in rows}
         pack_units = [PackUnit(u.name, u.category, tuple(u.aliases or ()), u.standing_office) for u in rows]
         cached = (signature, UnitMatcher(pack_units), by_name)
-        app.extras["unit_matcher"] = cached
+        app.unit_matcher = cached
     _sig, matcher, by_name = cached
     out: list[tuple[Unit, float]] = []
     for pu, score in matcher.match(text, limit):
@@ -71,19 +110,7 @@ def sure_match(matches: list[tuple[Unit, float]]) -> Unit | None:
     return top if score >= SURE and score - runner_up >= 5 else None
 
 
-def parse_id(text: str) -> int | None:
-    """A record id typed or sent by the user (``12`` or ``#12``), or None.
-
-    Only ASCII digits and at most 9 of them: ``"²".isdigit()`` is true but ``int("²")`` fails, and an id
-    beyond the INTEGER column range makes the database driver raise instead of finding nothing.
-    """
-    digits = text.strip().removeprefix("#")
-    if digits.isascii() and digits.isdigit() and len(digits) <= 9:
-        return int(digits)
-    return None
-
-
-def unit_by_ref(app: Any, ref: str) -> Unit | None:
+def unit_by_ref(app: App, ref: str) -> Unit | None:
     """``#12`` (a unit id, from a choice) or a name."""
     ref = ref.strip()
     if ref.startswith("#") and (unit_id := parse_id(ref)) is not None:
@@ -99,11 +126,18 @@ ASK_NAME = (
 )
 
 
-@router.command("dangky", description="Đăng ký đơn vị của bạn", keywords=("đăng ký", "đăng kí", "dang ki"))
-async def register(ctx: Context) -> Any:
+@router.command(
+    "dangky",
+    description="Đăng ký đơn vị của bạn",
+    keywords=("đăng ký", "đăng kí", "dang ki"),
+    args=ArgSpec(
+        "dangky", (Arg("unit", "text", optional=True),), "Cú pháp: /dangky [TÊN ĐƠN VỊ hoặc MÃ MỜI]"
+    ),
+)
+async def register(ctx: Context) -> HandlerResult:
     store = ctx.app.store
-    current = await asyncio.to_thread(store.current_membership, ctx.user.id)
-    notes = []
+    current = await asyncio.to_thread(store.current_membership, ctx.user_id)
+    notes: list[str | Reply] = []
     if current is not None:
         unit = await asyncio.to_thread(store.get_unit, current.unit_id)
         name = unit.name if unit else "?"
@@ -114,37 +148,64 @@ async def register(ctx: Context) -> Any:
             )
         else:
             notes.append(f"Yêu cầu tham gia {name} của bạn đang chờ duyệt. Đăng ký lại sẽ thay yêu cầu đó.")
-    begin(ctx, FLOW, "name")
+    begin(ctx, FLOW, ASK)
     if ctx.args:
         return notes + as_list(await _on_name(ctx, ctx.args))
-    ctx.extra["numbers"] = False  # type: ignore[index]
+    ctx.expects_free_text = True
     return [*notes, ASK_NAME]
 
 
-def as_list(result: Any) -> list[Any]:
-    return result if isinstance(result, list) else [result]
+def as_list(result: HandlerResult) -> list[str | Reply]:
+    if result is None:
+        return []
+    if isinstance(result, (str, Reply)):
+        return [result]
+    return list(result)
 
 
-@router.flow(FLOW)
-async def register_flow(ctx: Context) -> Any:
+@flow.on_resume
+async def resume_register(ctx: Context) -> HandlerResult:
     assert ctx.state is not None
-    msg = ctx.msg
-    if msg.choice is not None:
-        if msg.choice == "retype":
-            ctx.state.step = "name"
-            ctx.extra["numbers"] = False  # type: ignore[index]
-            return ASK_NAME
-        if msg.choice.startswith("u:") and (unit_id := parse_id(msg.choice[2:])) is not None:
-            return await _request(ctx, unit_id)
-        return Reply("Lựa chọn không hợp lệ. Gõ lại tên đơn vị, hoặc /huy để dừng.")
-    text = (msg.text or "").strip()
+    ctx.state.step = ASK
+    ctx.expects_free_text = True
+    return ASK_NAME
+
+
+@flow.step(PICK)
+async def on_pick(ctx: Context) -> HandlerResult:
+    assert ctx.state is not None
+    picked = PickUnit.unpack(ctx.msg.choice)
+    if picked is not None:
+        return await _request(ctx, picked.unit_id)
+    if ctx.msg.choice == RETYPE:
+        ctx.state.step = ASK
+        ctx.expects_free_text = True
+        return ASK_NAME
+    return await on_name(ctx)
+
+
+@flow.step(ASK)
+async def on_name(ctx: Context) -> HandlerResult:
+    text = (ctx.msg.text or "").strip()
     if not text:
-        ctx.extra["numbers"] = False  # type: ignore[index]
+        ctx.expects_free_text = True
         return ASK_NAME
     return await _on_name(ctx, text)
 
 
-async def _on_name(ctx: Context, text: str) -> Any:
+def _looks_like_code(text: str) -> bool:
+    """``ABCD-EFGH`` / ``abcd3fgh``: 8 letters and digits, with a dash in the middle or a digit."""
+    compact = text.strip().replace("-", "").replace(" ", "")
+    return (
+        len(text.split()) <= 2
+        and len(compact) == 8
+        and compact.isascii()
+        and compact.isalnum()
+        and ("-" in text or any(c.isdigit() for c in compact))
+    )
+
+
+async def _on_name(ctx: Context, text: str) -> HandlerResult:
     store = ctx.app.store
     assert ctx.state is not None
     text = text[:200]
@@ -153,25 +214,32 @@ async def _on_name(ctx: Context, text: str) -> Any:
         invite = await asyncio.to_thread(store.find_invite, code)
         if invite is not None:
             return await _redeem(ctx, code)
+    if _looks_like_code(text):
+        ctx.state.step = ASK
+        ctx.expects_free_text = True
+        return Reply(
+            f"Mã mời không hợp lệ: “{text[:20]}” không phải mã mời đang có. Kiểm tra lại mã "
+            "(dạng ABCD-EFGH), hoặc gõ tên đơn vị, hoặc /huy để dừng."
+        )
     matches = await asyncio.to_thread(match_units, ctx.app, text)
     if not matches:
-        ctx.state.step = "name"
-        ctx.extra["numbers"] = False  # type: ignore[index]
+        ctx.state.step = ASK
+        ctx.expects_free_text = True
         return Reply(
             "Không tìm thấy đơn vị nào khớp với “" + text[:80] + "”. Gõ lại tên đầy đủ hơn "
             "(ví dụ: Sở Tài chính, UBND huyện Mộ Đức), hoặc /huy để dừng."
         )
-    ctx.state.step = "confirm"
-    choices = [Choice(u.name, f"u:{u.id}") for u, _score in matches]
-    choices.append(Choice("Không phải, nhập lại", "retype"))
+    ctx.state.step = PICK
+    choices = [Choice(u.name, PickUnit(u.id).pack()) for u, _score in matches if u.id is not None]
+    choices.append(Choice("Không phải, nhập lại", RETYPE))
     question = "Có phải đơn vị của bạn là:" if len(matches) == 1 else "Bạn chọn đơn vị nào?"
     return Reply(question, choices)
 
 
-async def _redeem(ctx: Context, code: str) -> Any:
+async def _redeem(ctx: Context, code: str) -> HandlerResult:
     store = ctx.app.store
     try:
-        m = await asyncio.to_thread(store.redeem_invite, code, ctx.user.id)
+        m = await asyncio.to_thread(store.redeem_invite, code, ctx.user_id)
     except StoreError as exc:
         ctx.state = None
         return Reply(f"{exc}")
@@ -182,10 +250,10 @@ async def _redeem(ctx: Context, code: str) -> Any:
     return Reply(f"Mã mời hợp lệ. Bạn đã là thành viên của {name}. Gõ /baocao để nộp báo cáo hằng năm.")
 
 
-async def _request(ctx: Context, unit_id: int) -> Any:
+async def _request(ctx: Context, unit_id: int) -> HandlerResult:
     store = ctx.app.store
     try:
-        m = await asyncio.to_thread(store.request_membership, ctx.user.id, unit_id)
+        m = await asyncio.to_thread(store.request_membership, ctx.user_id, unit_id)
     except StoreError as exc:
         ctx.state = None
         return Reply(str(exc))
@@ -198,7 +266,10 @@ async def _request(ctx: Context, unit_id: int) -> Any:
     await ctx.app.notify_admins(
         Reply(
             f"Yêu cầu đăng ký mới (#{m.id}): {_who(ctx)} xin tham gia {name}.",
-            [Choice("Duyệt", f"/duyet ok {m.id}"), Choice("Từ chối", f"/duyet no {m.id}")],
+            [
+                Choice("Duyệt", DUYET.format(verb="ok", id=m.id)),
+                Choice("Từ chối", DUYET.format(verb="no", id=m.id)),
+            ],
         ),
         exclude=ctx.msg.user_key,
     )
@@ -208,41 +279,59 @@ async def _request(ctx: Context, unit_id: int) -> Any:
     )
 
 
+def who(user: Any) -> str:
+    """A person as an admin should see them: full name, position, phone, then the chat handle."""
+    name = getattr(user, "full_name", "") or user.display_name or user.external_id
+    parts = [name]
+    if getattr(user, "position", ""):
+        parts.append(user.position)
+    if getattr(user, "phone", ""):
+        parts.append(f"ĐT {user.phone}")
+    return ", ".join(parts) + f" ({user.key})"
+
+
 def _who(ctx: Context) -> str:
-    name = ctx.user.display_name or ctx.user.external_id
-    return f"{name} ({ctx.msg.user_key})"
+    return who(ctx.user)
 
 
 # ------------------------------------------------------------------ /duyet
-@router.command("duyet", description="Duyệt yêu cầu đăng ký đơn vị", keywords=("duyệt",), admin=True)
-async def approve(ctx: Context) -> Any:
-    store = ctx.app.store
-    parts = ctx.args.split()
-    if len(parts) >= 2 and (membership_id := parse_id(parts[-1])) is not None:
-        verb = "".join(parts[:-1]).lower()
-        if verb in ("ok", "duyet", "duyệt", "co", "có", "yes"):
-            approve_it = True
-        elif verb in ("no", "tuchoi", "từchối", "khong", "không", "reject"):
-            approve_it = False
-        else:
-            return Reply("Cú pháp: /duyet ok SỐ (duyệt) hoặc /duyet no SỐ (từ chối).")
-        return await _decide(ctx, membership_id, approve_it)
-    if len(parts) == 1 and (membership_id := parse_id(parts[0])) is not None:
-        return await _decide(ctx, membership_id, True)
-    if parts and parts[0].lower() in ("ok", "duyet", "duyệt", "co", "có", "yes", "no", "tuchoi", "từchối"):
-        return Reply("Cú pháp: /duyet ok SỐ (duyệt) hoặc /duyet no SỐ (từ chối), SỐ là số của yêu cầu.")
-    pending = await asyncio.to_thread(store.pending_requests)
+@router.command(
+    "duyet", description="Duyệt yêu cầu đăng ký đơn vị", keywords=("duyệt",), admin=True, args=DUYET
+)
+async def approve(ctx: Context) -> HandlerResult:
+    try:
+        parsed = DUYET.parse(ctx.args)
+    except ArgError as exc:
+        first = ctx.args.split()[:1]
+        if first and DUYET.args[0].words and _verb(first[0]) is None and parse_id(first[0]) is None:
+            return await _pending_list(ctx)  # "/duyet ²": not a decision; show what is pending
+        return Reply(str(exc))
+    verb, membership_id = parsed["verb"], parsed["id"]
+    if membership_id is not None:
+        return await _decide(ctx, membership_id, verb != "no")
+    if verb is not None:
+        return Reply(DUYET.usage)
+    return await _pending_list(ctx)
+
+
+def _verb(word: str) -> str | None:
+    folded = fold(word)
+    for canonical, phrases in APPROVE_WORDS.items():
+        if folded in {fold(canonical), *(fold(p).split()[0] for p in phrases)}:
+            return canonical
+    return None
+
+
+async def _pending_list(ctx: Context) -> Reply:
+    pending = await asyncio.to_thread(ctx.app.store.pending_requests)
     if not pending:
         return Reply("Không có yêu cầu nào đang chờ duyệt.")
     lines = [f"Có {len(pending)} yêu cầu đang chờ duyệt:"]
     choices = []
     for m, user, unit in pending[:PAGE]:
-        who = user.display_name or user.external_id
-        lines.append(
-            f"#{m.id}: {who} ({user.key}) → {unit.name}, gửi lúc {local_time(ctx.app, m.requested_at)}"
-        )
-        choices.append(Choice(f"Duyệt #{m.id}", f"/duyet ok {m.id}"))
-        choices.append(Choice(f"Từ chối #{m.id}", f"/duyet no {m.id}"))
+        lines.append(f"#{m.id}: {who(user)} → {unit.name}, gửi lúc {local_time(ctx.app, m.requested_at)}")
+        choices.append(Choice(f"Duyệt #{m.id}", DUYET.format(verb="ok", id=m.id)))
+        choices.append(Choice(f"Từ chối #{m.id}", DUYET.format(verb="no", id=m.id)))
     if len(pending) > PAGE:
         lines.append(f"… và {len(pending) - PAGE} yêu cầu khác (xử lý xong các yêu cầu trên rồi gõ /duyet).")
     lines.append("Hoặc gõ: /duyet ok SỐ, /duyet no SỐ.")
@@ -264,14 +353,27 @@ async def _decide(ctx: Context, membership_id: int, approve_it: bool) -> Reply:
         else:
             note = f"Yêu cầu tham gia {uname} của bạn không được duyệt. Liên hệ quản trị viên nếu cần."
         await ctx.app.notify(user.key, note)
-    who = (user.display_name or user.external_id) if user else "?"
+    shown = who(user) if user else "?"
     verb = "Đã duyệt" if approve_it else "Đã từ chối"
-    return Reply(f"{verb} yêu cầu #{m.id}: {who} → {uname}.")
+    return Reply(f"{verb} yêu cầu #{m.id}: {shown} → {uname}.")
 
 
 # -------------------------------------------------------------------- /moi
+def suggest_units(app: App, text: str, limit: int = 8) -> list[Unit]:
+    """Units to offer for a short or partial name ("so" -> the Sở…): fuzzy matches, then names that
+    contain every word typed."""
+    found = [u for u, _ in match_units(app, text, limit)]
+    words = fold(text).split()
+    if words:
+        for u in app.store.list_units(active_only=True):
+            name = fold(u.name).split()
+            if u not in found and all(w in name for w in words):
+                found.append(u)
+    return found[:limit]
+
+
 @router.command("moi", description="Tạo mã mời cho một đơn vị", keywords=(), admin=True)
-async def invite(ctx: Context) -> Any:
+async def invite(ctx: Context) -> HandlerResult:
     if not ctx.args:
         return Reply("Cú pháp: /moi TÊN ĐƠN VỊ (ví dụ: /moi Sở Y tế). Mã dùng một lần, hết hạn sau 7 ngày.")
     unit = await asyncio.to_thread(unit_by_ref, ctx.app, ctx.args)
@@ -279,10 +381,14 @@ async def invite(ctx: Context) -> Any:
         matches = await asyncio.to_thread(match_units, ctx.app, ctx.args)
         unit = sure_match(matches)
         if unit is None:
-            if not matches:
-                return Reply(f"Không tìm thấy đơn vị “{ctx.args[:80]}”.")
-            return Reply("Tạo mã mời cho đơn vị nào?", [Choice(u.name, f"/moi #{u.id}") for u, _ in matches])
+            offered = await asyncio.to_thread(suggest_units, ctx.app, ctx.args)
+            if not offered:
+                return Reply(f"Không tìm thấy đơn vị “{ctx.args[:80]}”. Gõ /donvi để xem danh sách đơn vị.")
+            return Reply(
+                "Tạo mã mời cho đơn vị nào?", [Choice(u.name, MOI.format(unit=f"#{u.id}")) for u in offered]
+            )
     store = ctx.app.store
+    assert unit.id is not None
     try:
         inv = await asyncio.to_thread(store.create_invite, unit.id, ctx.msg.user_key, INVITE_TTL)
     except StoreError as exc:
@@ -299,73 +405,125 @@ async def invite(ctx: Context) -> Any:
 USAGE_DONVI = (
     "Quản lý danh sách đơn vị:\n"
     "/donvi: xem danh sách\n"
-    "/donvi them TÊN | LOẠI: thêm đơn vị (LOẠI: district, department, socio_political, armed_forces, media)\n"
+    "/donvi them TÊN | LOẠI: thêm đơn vị (LOẠI: huyện, sở, tổ chức chính trị - xã hội, lực lượng vũ trang, "
+    "báo chí; hoặc bỏ trống để chọn)\n"
     "/donvi ngung TÊN: ngừng một đơn vị (ẩn khỏi đăng ký và thống kê)"
 )
+CATEGORY_WORDS = {  # Vietnamese words an admin types for a category (folded on comparison)
+    "district": ("huyện", "thị xã", "thành phố", "ubnd huyện", "cấp huyện"),
+    "department": ("sở", "ban", "ngành", "sở ngành", "sở, ban, ngành"),
+    "socio_political": ("tổ chức", "đoàn thể", "chính trị xã hội", "mặt trận"),
+    "armed_forces": ("lực lượng vũ trang", "quân sự", "công an", "biên phòng"),
+    "media": ("báo chí", "báo", "đài", "truyền hình"),
+}
 
 
-def _category_from(app: Any, text: str) -> str | None:
-    from knowledge.normalize import fold
-
-    wanted = fold(text)
+def category_from(app: App, text: str) -> str | None:
     from bot.app import CATEGORY_LABELS
 
+    wanted = fold(text)
+    if not wanted:
+        return None
     for key in CATEGORIES:
-        if wanted in (fold(key), fold(app.category_label(key)), fold(CATEGORY_LABELS[key])):
+        names = {fold(key), fold(app.category_label(key)), fold(CATEGORY_LABELS[key])}
+        names |= {fold(w) for w in CATEGORY_WORDS.get(key, ())}
+        if wanted in names:
             return key
     return None
 
 
 @router.command("donvi", description="Xem, thêm, ngừng đơn vị", admin=True)
-async def units_admin(ctx: Context) -> Any:
-    from knowledge.normalize import fold
-
-    store = ctx.app.store
-    verb, _, rest = ctx.args.partition(" ")
-    verb_f = fold(verb)
-    if not verb:
-        units = await asyncio.to_thread(store.list_units, False)
-        lines = []
-        for cat in CATEGORIES:
-            group = [u for u in units if u.category == cat and u.active]
-            if group:
-                lines.append(f"{ctx.app.category_label(cat)} ({len(group)}):")
-                lines.extend(f"  #{u.id} {u.name}" for u in group)
-        others = [u for u in units if u.category not in CATEGORIES and u.active]
-        if others:
-            lines.append(f"Khác ({len(others)}):")
-            lines.extend(f"  #{u.id} {u.name}" for u in others)
-        retired = [u for u in units if not u.active]
-        if retired:
-            lines.append("Đã ngừng: " + ", ".join(u.name for u in retired))
-        lines.append("")
-        lines.append(USAGE_DONVI)
-        return Reply("\n".join(lines))
-    if verb_f in ("them", "add"):
-        name, _, cat_text = rest.partition("|")
-        category = _category_from(ctx.app, cat_text.strip()) if cat_text.strip() else None
-        if not name.strip() or category is None:
-            return Reply(USAGE_DONVI)
-        try:
-            unit = await asyncio.to_thread(store.add_unit, name, category, ctx.msg.user_key)
-        except StoreError as exc:
-            return Reply(str(exc))
-        ctx.app.schedule_changed()
-        return Reply(f"Đã thêm đơn vị #{unit.id} {unit.name} ({ctx.app.category_label(unit.category)}).")
-    if verb_f in ("ngung", "retire", "xoa"):
-        if not rest.strip():
-            return Reply(USAGE_DONVI)
-        unit = await asyncio.to_thread(unit_by_ref, ctx.app, rest)
-        if unit is None:
-            matches = await asyncio.to_thread(match_units, ctx.app, rest)
-            if not matches:
-                return Reply(f"Không tìm thấy đơn vị “{rest[:80]}”.")
-            # Retiring is not undone by a typo: always confirm by choice unless given by id.
-            return Reply("Ngừng đơn vị nào?", [Choice(u.name, f"/donvi ngung #{u.id}") for u, _ in matches])
-        try:
-            unit = await asyncio.to_thread(store.retire_unit, unit.id, ctx.msg.user_key)
-        except StoreError as exc:
-            return Reply(str(exc))
-        ctx.app.schedule_changed()
-        return Reply(f"Đã ngừng đơn vị {unit.name}. Đơn vị không còn hiện khi đăng ký và trong thống kê.")
+async def units_admin(ctx: Context) -> HandlerResult:
+    try:
+        parsed = DONVI.parse(ctx.args)
+    except ArgError:
+        return Reply(USAGE_DONVI)
+    verb, rest = parsed["verb"], (parsed["rest"] or "").strip()
+    if verb is None and not rest:
+        return await _list_units(ctx)
+    if verb == "them":
+        return await _add_unit(ctx, rest)
+    if verb == "ngung" and rest:
+        return await _retire_unit(ctx, rest)
     return Reply(USAGE_DONVI)
+
+
+async def _list_units(ctx: Context) -> Reply:
+    units = await asyncio.to_thread(ctx.app.store.list_units, False)
+    lines = []
+    for cat in CATEGORIES:
+        group = [u for u in units if u.category == cat and u.active]
+        if group:
+            lines.append(f"{ctx.app.category_label(cat)} ({len(group)}):")
+            lines.extend(f"  #{u.id} {u.name}" for u in group)
+    others = [u for u in units if u.category not in CATEGORIES and u.active]
+    if others:
+        lines.append(f"Khác ({len(others)}):")
+        lines.extend(f"  #{u.id} {u.name}" for u in others)
+    retired = [u for u in units if not u.active]
+    if retired:
+        lines.append("Đã ngừng:")
+        lines.extend(f"  {u.name}" for u in retired)
+    lines.append("")
+    lines.append(USAGE_DONVI)
+    return Reply("\n".join(lines))
+
+
+async def _add_unit(ctx: Context, rest: str) -> HandlerResult:
+    name, _, cat_text = rest.partition("|")
+    name = name.strip()
+    if not name:
+        return Reply(USAGE_DONVI)
+    category = category_from(ctx.app, cat_text.strip())
+    if category is None:
+        begin(ctx, ADD_FLOW, "category", {"name": name})
+        note = f"Không rõ loại “{cat_text.strip()[:40]}”. " if cat_text.strip() else ""
+        return Reply(
+            f"{note}Đơn vị “{name[:80]}” thuộc loại nào?",
+            [Choice(ctx.app.category_label(k), PickCategory(k).pack()) for k in CATEGORIES],
+        )
+    return await _create_unit(ctx, name, category)
+
+
+async def _create_unit(ctx: Context, name: str, category: str) -> Reply:
+    try:
+        unit = await asyncio.to_thread(ctx.app.store.add_unit, name, category, ctx.msg.user_key)
+    except StoreError as exc:
+        return Reply(str(exc))
+    ctx.app.schedule_changed()
+    return Reply(f"Đã thêm đơn vị #{unit.id} {unit.name} ({ctx.app.category_label(unit.category)}).")
+
+
+@add_flow.step("category")
+async def on_category(ctx: Context) -> HandlerResult:
+    assert ctx.state is not None
+    name = str(ctx.state.data.get("name", ""))
+    picked = PickCategory.unpack(ctx.msg.choice)
+    category = picked.key if picked is not None else category_from(ctx.app, ctx.msg.text or "")
+    if category not in CATEGORIES:
+        return Reply(
+            "Chọn một loại trong danh sách (hoặc gõ: huyện, sở, tổ chức, lực lượng vũ trang, báo chí).",
+            [Choice(ctx.app.category_label(k), PickCategory(k).pack()) for k in CATEGORIES],
+        )
+    ctx.state = None
+    return await _create_unit(ctx, name, category)
+
+
+async def _retire_unit(ctx: Context, rest: str) -> Reply:
+    unit = await asyncio.to_thread(unit_by_ref, ctx.app, rest)
+    if unit is None:
+        matches = await asyncio.to_thread(match_units, ctx.app, rest)
+        if not matches:
+            return Reply(f"Không tìm thấy đơn vị “{rest[:80]}”.")
+        # Retiring is not undone by a typo: always confirm by choice unless given by id.
+        return Reply(
+            "Ngừng đơn vị nào?",
+            [Choice(u.name, DONVI.format(verb="ngung", rest=f"#{u.id}")) for u, _ in matches],
+        )
+    assert unit.id is not None
+    try:
+        unit = await asyncio.to_thread(ctx.app.store.retire_unit, unit.id, ctx.msg.user_key)
+    except StoreError as exc:
+        return Reply(str(exc))
+    ctx.app.schedule_changed()
+    return Reply(f"Đã ngừng đơn vị {unit.name}. Đơn vị không còn hiện khi đăng ký và trong thống kê.")

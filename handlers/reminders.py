@@ -49,7 +49,7 @@ def _unit_of(app: Any, user_id: int) -> Any:
 async def upcoming(ctx: Context) -> Reply:
     app = ctx.app
     obligations = obligations_for_app(app)
-    unit = await asyncio.to_thread(_unit_of, app, ctx.user.id)
+    unit = await asyncio.to_thread(_unit_of, app, ctx.user_id)
 
     def build() -> str:
         with Session(app.engine) as session:
@@ -121,7 +121,7 @@ async def compiled_done(ctx: Context) -> Reply:
     if not compiled:
         return Reply("Gói tri thức không có nghĩa vụ báo cáo tổng hợp.")
     ob = compiled[0]
-    unit = await asyncio.to_thread(_unit_of, app, ctx.user.id)
+    unit = await asyncio.to_thread(_unit_of, app, ctx.user_id)
     if not ctx.is_admin and (unit is None or not unit.standing_office):
         return Reply(
             "Chỉ Thường trực Ban Chỉ đạo (thành viên đơn vị thường trực) "

@@ -25,7 +25,7 @@ GREETING = (
 async def start(ctx: Context) -> Reply:
     name = f", {ctx.user.display_name}" if ctx.user.display_name else ""
     text = GREETING.format(name=name)
-    unit = await asyncio.to_thread(ctx.app.store.approved_unit, ctx.user.id)
+    unit = await asyncio.to_thread(ctx.app.store.approved_unit, ctx.user_id)
     if unit is not None:
         text += f"\nBạn đang là thành viên của: {unit.name}."
     else:

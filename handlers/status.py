@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bot.codec import Arg, ArgError, ArgSpec
 from bot.context import Context
 from bot.export import category_counts, overview
 from bot.messages import Reply
@@ -13,14 +14,25 @@ from bot.router import Router
 router = Router("status")
 
 
-def parse_year(ctx: Context) -> tuple[int | None, str]:
+def year_spec(command: str) -> ArgSpec:
+    """``/command [NĂM]``: the one optional year argument of the overview commands."""
+    return ArgSpec(
+        command,
+        (Arg("year", "year", optional=True),),
+        f"Năm phải là số có 4 chữ số, ví dụ: /{command} 2024.",
+    )
+
+
+TRANGTHAI = year_spec("trangthai")
+
+
+def parse_year(ctx: Context, spec: ArgSpec = TRANGTHAI) -> tuple[int | None, str]:
     """The year in ``ctx.args`` (default: the current reporting year), or an error text."""
-    arg = ctx.args.strip()
-    if not arg:
-        return ctx.app.reporting_year(), ""
-    if not (arg.isdecimal() and len(arg) == 4):
-        return None, "Năm phải là số có 4 chữ số, ví dụ: /trangthai 2024."
-    return int(arg), ""
+    try:
+        year = spec.parse(ctx.args)["year"]
+    except ArgError:
+        return None, spec.usage
+    return (year if year is not None else ctx.app.reporting_year()), ""
 
 
 def admin_status(app: Any, year: int, rows: list[Any]) -> str:
@@ -48,7 +60,9 @@ def admin_status(app: Any, year: int, rows: list[Any]) -> str:
     return "\n".join(lines)
 
 
-@router.command("trangthai", description="Tình hình nộp báo cáo", keywords=("trạng thái", "tình hình"))
+@router.command(
+    "trangthai", description="Tình hình nộp báo cáo", keywords=("trạng thái", "tình hình"), args=TRANGTHAI
+)
 async def status(ctx: Context) -> Reply:
     year, error = parse_year(ctx)
     if year is None:
@@ -57,14 +71,15 @@ async def status(ctx: Context) -> Reply:
     if ctx.is_admin:
         rows = await asyncio.to_thread(overview, store, year)
         return Reply(admin_status(ctx.app, year, rows))
-    unit = await asyncio.to_thread(store.approved_unit, ctx.user.id)
+    unit = await asyncio.to_thread(store.approved_unit, ctx.user_id)
     if unit is None:
-        m = await asyncio.to_thread(store.current_membership, ctx.user.id)
+        m = await asyncio.to_thread(store.current_membership, ctx.user_id)
         if m is not None and m.status == "pending":
             return Reply(
                 "Yêu cầu tham gia đơn vị của bạn đang chờ duyệt. Khi được duyệt, bạn xem được tình hình."
             )
         return Reply("Bạn chưa là thành viên của đơn vị nào. Gõ /dangky để đăng ký.")
+    assert unit.id is not None
     sub = await asyncio.to_thread(store.latest_submission, unit.id, year)
     if sub is None:
         return Reply(f"{unit.name} chưa nộp báo cáo năm {year}. Gõ /baocao để nộp.")

@@ -34,6 +34,11 @@ __all__ = ["DEFAULT_PACK_DIR", "Entry", "Pack", "PackError", "Passage", "Source"
 DEFAULT_PACK_DIR = Path(__file__).resolve().parent / "packs" / "5500-UBND-NC"
 
 
+def default_pack_dir() -> Path:
+    """The folder of the built-in pack (the one default-pack-path helper: forms, obligations, loader)."""
+    return DEFAULT_PACK_DIR
+
+
 class PackError(ValueError):
     """The pack folder is missing or malformed (message in Vietnamese, names the file)."""
 

@@ -114,7 +114,7 @@ def make_dispatcher(app: Any, log: list[str]) -> Dispatcher:
     async def offer(ctx: Context) -> Reply:
         begin(ctx, "pick", "pick")
         if ctx.args == "free":
-            ctx.extra["numbers"] = False
+            ctx.expects_free_text = True
         return Reply(
             "Chọn:", [Choice("Đồng ý", "yes"), Choice("Không đồng ý", "no"), Choice("Khác", "other")]
         )

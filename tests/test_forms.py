@@ -58,8 +58,13 @@ def test_year(form: forms.FormSpec) -> None:
     assert accept(form, "year", "2024") == 2024
     assert accept(form, "year", "năm 2023") == 2023
     assert accept(form, "year", choice="2025") == 2025
-    for bad, why in [("2019", "chưa được mở"), ("abc", "4 chữ số"), ("", "Chưa có"), ("-2024", "4 chữ số"),
-                     ("²⁰²⁴", "4 chữ số")]:  # superscripts pass str.isdigit() but not int()
+    for bad, why in [
+        ("2019", "chưa được mở"),
+        ("abc", "4 chữ số"),
+        ("", "Chưa có"),
+        ("-2024", "4 chữ số"),
+        ("²⁰²⁴", "4 chữ số"),
+    ]:  # superscripts pass str.isdigit() but not int()
         with pytest.raises(forms.FieldError, match=why):
             accept(form, "year", bad)
 

@@ -27,7 +27,9 @@ def test_token_in_message_and_traceback_is_redacted(captured: io.StringIO) -> No
     log = logging.getLogger("test.redact")
     log.info("GET https://api.telegram.org/bot%s/getMe", TOKEN)
     try:
-        raise RuntimeError(f"Client error '404' for url 'https://bot-api.zaloplatforms.com/bot{TOKEN}/getUpdates'")
+        raise RuntimeError(
+            f"Client error '404' for url 'https://bot-api.zaloplatforms.com/bot{TOKEN}/getUpdates'"
+        )
     except RuntimeError:
         log.exception("sending failed")
     text = captured.getvalue()

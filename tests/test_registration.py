@@ -115,13 +115,14 @@ async def test_admin_adds_and_retires_units(chat: ChatDriver, app: Any) -> None:
     assert "Ban Quản lý dự án tỉnh" not in [label for label, _ in chat.choices("lan")]
     status = await chat.say(ADMIN, "/trangthai")
     assert "Ban Quản lý dự án tỉnh" not in status
-    assert "LOẠI:" in await chat.say(ADMIN, "/donvi them Thiếu loại")
+    assert "thuộc loại nào" in await chat.say(ADMIN, "/donvi them Thiếu loại")
+    await chat.say(ADMIN, "/huy")
     actions = [e.action for e in app.store.audit_entries()]
     assert actions == ["unit.add", "unit.retire"]
 
 
 async def test_an_exact_name_is_offered_alone(chat: ChatDriver) -> None:
-    """"cong an tinh" shares "tỉnh" with other names; an exact match must not drag them in."""
+    """ "cong an tinh" shares "tỉnh" with other names; an exact match must not drag them in."""
     await chat.say("lan", "/dangky")
     await chat.say("lan", "cong an tinh")
     assert [label for label, _ in chat.choices("lan")] == ["Công an tỉnh", "Không phải, nhập lại"]
@@ -137,7 +138,9 @@ async def test_malformed_or_out_of_range_ids_get_a_clear_reply(chat: ChatDriver,
         assert "Không tìm thấy đơn vị" in await chat.say(ADMIN, command), command
     await chat.say("lan", "/dangky")
     await chat.say("lan", "so y te")
-    assert "Lựa chọn không hợp lệ" in await chat.say("lan", choice="u:99999999999999999999")
+    # a choice that was not offered (forged, or out of range) is refused before any handler sees it
+    assert "hết hạn" in await chat.say("lan", choice="u:99999999999999999999")
+    assert "hết hạn" in await chat.say("lan", choice="u:3")
     assert membership(app, "lan") is None
 
 

@@ -170,8 +170,9 @@ async def test_full_report_with_an_image(bot, server):
     await zc.say("b1", "7")
     await zc.say("b1", "Camera an ninh, Tổ tự quản")
     texts = await zc.say("b1", "Giảm 20% vụ việc so với năm trước")
-    # a free-text question: "1" would be an answer, so the skip option is offered as words, not numbered
-    assert "- Bỏ qua" in texts[-1] and "1. Bỏ qua" not in texts[-1]
+    # an optional text field: "1" is never a meaningful answer there, so the skip option is numbered
+    # and typing 1 skips (issue 15: "1" used to be stored as the answer)
+    assert "1. Bỏ qua" in texts[-1]
     await zc.choose("b1", "Bỏ qua")
     await zc.say("b1", "bo qua")  # the label, typed without diacritics
     texts = await zc.say("b1", "1,5 tỷ")

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from bot.messages import Attachment, Incoming, Reply
 from bot.outbox import RateLimit
+from bot.text import thousands
 
 CHANNEL = "console"
 # A terminal has no rate limit worth the name; keep the outbox from pacing it.
@@ -86,15 +88,35 @@ def reply_json(to: str, reply: Reply) -> dict[str, Any]:
     return out
 
 
+def save_files(reply: Reply, folder: Path) -> list[Path]:
+    """Write the files of a reply (an export) into ``folder``; never overwrites (``name (2).xlsx``)."""
+    from bot.files import safe_filename
+
+    paths = []
+    for f in reply.files:
+        folder.mkdir(parents=True, exist_ok=True)
+        name = Path(safe_filename(f.filename))
+        target, n = folder / name, 1
+        while target.exists():
+            n += 1
+            target = folder / f"{name.stem} ({n}){name.suffix}"
+        target.write_bytes(f.data)
+        paths.append(target)
+    return paths
+
+
 def render_json(to: str, reply: Reply) -> str:
     return json.dumps(reply_json(to, reply), ensure_ascii=False)
 
 
 def render_text(reply: Reply) -> str:
-    """Choices as numbered lines (answer by number or by label), as Zalo shows them."""
+    """Choices as numbered lines (answer by number or by label), as Zalo shows them; when the next
+    input is free text (``Reply.numbered`` is False: a typed number is an answer), as words to type."""
     lines = [reply.text]
-    for i, c in enumerate(reply.choices, 1):
+    if reply.choices and not reply.numbered:
+        lines.append("  (gõ nguyên văn: " + "; ".join(f"“{c.label}”" for c in reply.choices) + ")")
+    for i, c in enumerate(reply.choices if reply.numbered else [], 1):
         lines.append(f"  {i}. {c.label}")
     for f in reply.files:
-        lines.append(f"  [tệp] {f.filename} ({len(f.data)} byte)")
+        lines.append(f"  [tệp] {f.filename} ({thousands(len(f.data))} byte)")
     return "\n".join(lines)

@@ -454,7 +454,7 @@ class ZaloAdapter:
 
     async def to_incoming(self, update: ZaloUpdate) -> Incoming | Reply:
         """The core message for an event, or the reply to give directly (sticker, bad image)."""
-        base = {
+        base: dict[str, Any] = {
             "channel": CHANNEL,
             "user_id": update.user_id,
             "chat_id": update.chat_id,

@@ -93,8 +93,8 @@ def parse_update(body: Any) -> ZaloUpdate:
     message = body.get("message")
     if not isinstance(message, dict):
         raise UpdateFormatError("update has no message")
-    chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
-    sender = message.get("from") if isinstance(message.get("from"), dict) else {}
+    chat: dict[str, Any] = message["chat"] if isinstance(message.get("chat"), dict) else {}
+    sender: dict[str, Any] = message["from"] if isinstance(message.get("from"), dict) else {}
     message_id = _as_id(message.get("message_id"))
     user_id = _as_id(sender.get("id"))
     chat_id = _as_id(chat.get("id")) or user_id

@@ -40,15 +40,42 @@ def run(args: argparse.Namespace) -> int:
     except PackError as exc:
         print(f"Lỗi gói tri thức: {exc}", file=sys.stderr)
         return 2
+    unit = args.unit
+    if unit is not None and known_unit(engine, unit) is None:
+        print(
+            f"Không có đơn vị “{unit[:80]}” trong danh sách đơn vị của văn bản; "
+            "câu trả lời không theo đơn vị nào.",
+            file=sys.stderr,
+        )
+        unit = None
+    elif unit is not None:
+        unit = known_unit(engine, unit)
     question = " ".join(args.question).strip()
-    if question == "-":
-        return batch(engine, sys.stdin, sys.stdout, json_out=args.json, default_unit=args.unit)
-    ans = engine.answer(question, unit=args.unit)
-    if args.json:
-        print(json.dumps(ans.to_json(), ensure_ascii=False))
-    else:
-        print(ans.render())
+    try:
+        if question == "-":
+            return batch(engine, sys.stdin, sys.stdout, json_out=args.json, default_unit=unit)
+        ans = engine.answer(question, unit=unit)
+        out = ans.to_json()
+        if args.unit is not None and unit is None:
+            out["warning"] = f"unknown_unit: {args.unit[:80]}"
+        print(json.dumps(out, ensure_ascii=False) if args.json else ans.render())
+    except BrokenPipeError:  # `ask ... | head`
+        return 0
     return 0
+
+
+def known_unit(engine: Any, name: str) -> str | None:
+    """The pack's name for the unit ``name`` (fuzzy, diacritics optional), or None."""
+    pack = getattr(engine, "pack", None)
+    units = list(getattr(pack, "units", []) or [])
+    if not units:
+        return name
+    from knowledge.units import UnitMatcher
+
+    matches = UnitMatcher(units).match(name, 1)
+    if matches and matches[0][1] >= 80:
+        return str(matches[0][0].name)
+    return None
 
 
 def batch(
@@ -62,10 +89,10 @@ def batch(
         try:
             row = json.loads(line)
             if not isinstance(row, dict):
-                raise ValueError("not an object")
+                raise ValueError("dòng không phải một đối tượng JSON")
             question = row.get("question", row.get("q"))
-            if not isinstance(question, str):
-                raise ValueError("missing question")
+            if not isinstance(question, str) or not question.strip():
+                raise ValueError('thiếu trường "question" (chuỗi)')
             unit = row.get("unit") or default_unit
             ans = engine.answer(
                 question,
@@ -73,7 +100,8 @@ def batch(
                 context=row.get("context") if isinstance(row.get("context"), dict) else None,
             )
             out = ans.to_json()
-        except ValueError:
+        except ValueError as exc:
+            why = str(exc) if not isinstance(exc, json.JSONDecodeError) else f"không phải JSON ({exc.msg})"
             out = {
                 "answer": 'Dòng vào không hợp lệ: cần một đối tượng JSON có trường "question".',
                 "answered": False,
@@ -81,6 +109,7 @@ def batch(
                 "sources": [],
                 "suggestions": [],
                 "error": "bad_input",
+                "message": f"Dòng vào không hợp lệ: {why}.",
             }
         if json_out:
             stdout.write(json.dumps(out, ensure_ascii=False) + "\n")

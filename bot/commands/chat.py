@@ -26,9 +26,11 @@ import json
 import sys
 import threading
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any, TextIO
 
 PROMPT = "Bạn> "
+BLANK_HINT = "(Tin nhắn trống. Gõ câu hỏi hoặc lệnh, ví dụ /trogiup; !quit để thoát.)"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -75,9 +77,26 @@ def run(args: argparse.Namespace) -> int:
         if args.jsonl:
             return run_jsonl(app, loop, sys.stdin, sys.stdout)
         return run_interactive(app, loop, args.user or _login())
+    except BrokenPipeError:
+        # `chat | head`: the reader left. Leave quietly (no traceback, no error at interpreter exit).
+        _quiet_stdout()
+        return 0
     finally:
         loop.stop()
         app.close()
+
+
+def _quiet_stdout() -> None:
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def exports_folder(app: Any) -> Path:
+    """Where the terminal writes the files the bot sends (an export): ``exports/`` beside FILES_DIR."""
+    return Path(app.settings.files_dir).expanduser().resolve().parent / "exports"
 
 
 def _login() -> str:
@@ -115,13 +134,25 @@ def _parse_line(line: str, max_bytes: int) -> Any:
 
 
 def run_jsonl(app: Any, loop: _Loop, stdin: TextIO, stdout: TextIO) -> int:
-    from bot.channels.console import render_json
+    from bot.channels.console import reply_json, save_files
     from bot.messages import Outgoing
 
-    def emit(obj_line: str) -> None:
-        stdout.write(obj_line + "\n")
+    gone = {"pipe": False}
+    folder = exports_folder(app)
 
-    app.console.sink = lambda chat_id, reply: emit(render_json(chat_id, reply))
+    def emit(obj_line: str) -> None:
+        try:
+            stdout.write(obj_line + "\n")
+        except BrokenPipeError:
+            gone["pipe"] = True
+
+    def sink(chat_id: str, reply: Any) -> None:
+        obj = reply_json(chat_id, reply)
+        for entry, path in zip(obj.get("files", []), save_files(reply, folder), strict=True):
+            entry["path"] = str(path)
+        emit(json.dumps(obj, ensure_ascii=False))
+
+    app.console.sink = sink
 
     async def one(msg: Any) -> None:
         replies = await app.dispatcher.handle(msg)
@@ -142,7 +173,12 @@ def run_jsonl(app: Any, loop: _Loop, stdin: TextIO, stdout: TextIO) -> int:
             except Exception as exc:  # never die on one bad message
                 emit(json.dumps({"error": f"lỗi xử lý: {exc.__class__.__name__}"}, ensure_ascii=False))
         emit(json.dumps({"done": True}))
-        stdout.flush()
+        try:
+            stdout.flush()
+        except BrokenPipeError:
+            gone["pipe"] = True
+        if gone["pipe"]:
+            raise BrokenPipeError
     return 0
 
 
@@ -150,14 +186,22 @@ def run_jsonl(app: Any, loop: _Loop, stdin: TextIO, stdout: TextIO) -> int:
 def run_interactive(app: Any, loop: _Loop, user: str) -> int:
     with contextlib.suppress(ImportError):  # line editing and history for input(); not on every platform
         import readline  # noqa: F401
-    from bot.channels.console import CHANNEL, attachment_from_path, incoming, render_text
+    from bot.channels.console import CHANNEL, attachment_from_path, incoming, render_text, save_files
     from bot.messages import Outgoing
 
     state = {"user": user}
+    gone = {"pipe": False}
+    folder = exports_folder(app)
 
     def show(chat_id: str, reply: Any) -> None:
         who = "" if chat_id == state["user"] else f" → {chat_id}"
-        print(f"\nBot{who}: {render_text(reply)}")
+        text = render_text(reply)
+        for path in save_files(reply, folder):
+            text += f"\n  Đã lưu tệp: {path}"
+        try:
+            print(f"\nBot{who}: {text}", flush=True)
+        except BrokenPipeError:
+            gone["pipe"] = True
 
     app.console.sink = show
     role = " (quản trị viên)" if app.settings.is_admin(f"{CHANNEL}:{user}") else ""
@@ -180,6 +224,7 @@ def run_interactive(app: Any, loop: _Loop, user: str) -> int:
             return 0
         line = line.strip()
         if not line:
+            print(BLANK_HINT)
             continue
         attachments = []
         if line.startswith("!"):
@@ -207,3 +252,5 @@ def run_interactive(app: Any, loop: _Loop, user: str) -> int:
         except KeyboardInterrupt:
             print()
             return 0
+        if gone["pipe"]:
+            raise BrokenPipeError

@@ -14,8 +14,9 @@ from typing import Any
 import yaml
 
 from bot.reminders.policy import Policy, PolicyError, day_month
+from knowledge.pack import default_pack_dir
 
-DEFAULT_PACK = Path(__file__).resolve().parents[2] / "knowledge" / "packs" / "5500-UBND-NC"
+DEFAULT_PACK = default_pack_dir()
 OWED_BY = ("addressed_units", "standing_office")
 MET_BY = ("submission", "marked_done")
 
@@ -144,12 +145,11 @@ def load(pack_folder: str | Path | None = None) -> Obligations:
 
 
 def for_app(app: Any) -> Obligations:
-    """The app's obligations, loaded once and kept in ``app.extras``."""
-    extras = getattr(app, "extras", None)
-    if isinstance(extras, dict) and isinstance(extras.get("obligations"), Obligations):
-        return extras["obligations"]
+    """The app's obligations, loaded once and kept in ``app.obligations``."""
+    if isinstance(getattr(app, "obligations", None), Obligations):
+        return app.obligations
     folder = getattr(getattr(app, "settings", None), "knowledge_pack", "") or None
     obligations = load(folder)
-    if isinstance(extras, dict):
-        extras["obligations"] = obligations
+    if hasattr(app, "obligations"):
+        app.obligations = obligations
     return obligations

@@ -93,9 +93,8 @@ class ReminderService:
 
 def for_app(app: Any) -> ReminderService:
     """The app's reminder service (one per app: one ledger owner id per process)."""
-    extras = getattr(app, "extras", None)
-    if isinstance(extras, dict) and isinstance(extras.get("reminders"), ReminderService):
-        return extras["reminders"]
+    if isinstance(getattr(app, "reminders", None), ReminderService):
+        return app.reminders
     settings = app.settings
     service = ReminderService(
         app.engine,
@@ -105,6 +104,6 @@ def for_app(app: Any) -> ReminderService:
         clock=app.clock,
         instance_id=getattr(settings, "instance_id", ""),
     )
-    if isinstance(extras, dict):
-        extras["reminders"] = service
+    if hasattr(app, "reminders"):
+        app.reminders = service
     return service

@@ -209,7 +209,7 @@ def plan(
             for r in recipients:
                 r["deliverable"] = channels is None or r["channel"] in channels
                 all_keys.append(r["key"])
-            entry = {
+            entry: dict[str, Any] = {
                 "kind": slot.kind,
                 "at": slot.at.isoformat(),
                 "state": "current" if cur is slot else ("past" if slot.at <= now else "upcoming"),

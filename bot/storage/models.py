@@ -47,6 +47,10 @@ class User(SQLModel, table=True):
     external_id: str = Field(max_length=120)
     chat_id: str = Field(max_length=120)
     display_name: str = Field(default="", max_length=200)
+    # Who they are, asked at registration (shown to the approving admin and in exports):
+    full_name: str = Field(default="", max_length=200)
+    position: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=40)
     active: bool = True  # False once the user blocked the bot (403): nothing more is sent
     created_at: datetime = _ts()
     last_seen_at: datetime = _ts()

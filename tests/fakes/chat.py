@@ -134,7 +134,9 @@ class ChatDriver:
             else ["2024", "5", "Mô hình Camera an ninh", "Giảm 20% vụ việc", None, None, "150 triệu", None]
         )
         await self.send(user, "/baocao")
-        for a in answers:
+        for i, a in enumerate(answers):
+            if i == 1 and any(v == "fresh" for _label, v in self.choices(user)):
+                await self.send(user, choice="fresh")  # already reported that year: start over
             if a is None:
                 await self.send(user, choice="skip")
             elif isinstance(a, Attachment):

@@ -1,0 +1,191 @@
+"""Issue 15: what a new user hit in the chat, one test per item (each failed on the main of 01/12/2026)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.channels.console import render_text
+from bot.messages import Attachment
+from tests.conftest import ADMIN
+from tests.fakes.chat import ChatDriver, FakeClock
+
+
+def state(app: Any, user: str) -> Any:
+    return app.store.get_state(f"console:{user}")
+
+
+async def _to_field(chat: ChatDriver, user: str, answers: list[str | None]) -> None:
+    await chat.send(user, "/baocao")
+    for a in answers:
+        await (chat.send(user, choice="skip") if a is None else chat.send(user, a))
+
+
+# ------------------------------------------------------------------- item 1
+async def test_item1_typing_1_on_an_optional_step_skips_and_the_terminal_shows_it(
+    chat: ChatDriver, app: Any
+) -> None:
+    await chat.register("lan", "Sở Y tế")
+    await _to_field(chat, "lan", ["2024", "5", "Mô hình A", "Kết quả tốt"])
+    replies = await chat.send("lan", "1")  # "1. Bỏ qua" on "Khó khăn" (optional text)
+    assert "difficulties" not in state(app, "lan").data["answers"] or (
+        state(app, "lan").data["answers"]["difficulties"] is None
+    )
+    assert "Đề xuất" in replies[-1].text
+    await chat.send("lan", "1")  # proposals: skip
+    replies = await chat.send("lan", "1")  # funding: "1" is choice 1 (skip), never "1 đồng"
+    assert state(app, "lan").data["answers"]["funding"] is None
+    # The terminal shows what a typed number does: numbered only when a number picks a choice.
+    shown = render_text(replies[-1])
+    assert "1. Bỏ qua" in shown
+    await chat.send("lan", "/baocao")
+    await chat.send("lan", "2024")
+    await chat.send("lan", choice="fresh")
+    reply = (await chat.send("lan", "3"))[-1]  # now on the (integer) model names? no: on the names
+    reply = (await chat.send("lan", "/huy"))[-1]
+    assert "Đã hủy" in reply.text
+
+
+async def test_item1_integer_and_money_are_parsed_or_refused_never_truncated(
+    chat: ChatDriver, app: Any
+) -> None:
+    await chat.register("lan", "Sở Y tế")
+    await chat.send("lan", "/baocao")
+    await chat.send("lan", "2024")
+    assert "⚠️" in await chat.say("lan", "2 tỷ 500 triệu")  # 2.5 billion models: over the maximum
+    await chat.send("lan", "10 nghìn")
+    assert state(app, "lan").data["answers"]["models_count"] == 10_000
+    await chat.send("lan", "Mô hình A")
+    await chat.send("lan", "Kết quả tốt")
+    await chat.send("lan", choice="skip")
+    await chat.send("lan", choice="skip")
+    assert "⚠️" in await chat.say("lan", "0,5")  # not 0 đồng
+    assert "funding" not in state(app, "lan").data["answers"]
+    await chat.send("lan", "0,5 tỷ")
+    assert state(app, "lan").data["answers"]["funding"] == 500_000_000
+
+
+async def test_item1_a_question_in_the_middle_of_a_form_is_not_stored_as_an_answer(
+    chat: ChatDriver, app: Any
+) -> None:
+    await chat.register("lan", "Sở Y tế")
+    await _to_field(chat, "lan", ["2024", "5"])
+    text = await chat.say("lan", "huyện mình lấy kinh phí ở đâu?")
+    assert "câu trả lời" in text and "câu hỏi" in text
+    assert "model_names" not in state(app, "lan").data["answers"]
+    replies = await chat.send("lan", choice="question")
+    assert len(replies) >= 2 and "Tên các mô hình" in replies[-1].text  # answered, then asked again
+    assert "model_names" not in state(app, "lan").data["answers"]
+    await chat.send("lan", "Vì sao mô hình hiệu quả?")
+    await chat.send("lan", choice="answer")  # it really was the answer
+    assert state(app, "lan").data["answers"]["model_names"] == "Vì sao mô hình hiệu quả?"
+
+
+async def test_item1_required_text_refuses_bo_qua(chat: ChatDriver, app: Any) -> None:
+    await chat.register("lan", "Sở Y tế")
+    await _to_field(chat, "lan", ["2024", "5"])
+    assert "bắt buộc" in await chat.say("lan", "bỏ qua")
+    assert "model_names" not in state(app, "lan").data["answers"]
+
+
+# ------------------------------------------------------------------- item 2
+async def test_item2_a_form_resumed_after_a_pause_says_so_and_repeats_the_question(
+    chat: ChatDriver, app: Any, clock: FakeClock
+) -> None:
+    await chat.register("lan", "Sở Y tế")
+    await _to_field(chat, "lan", ["2024", "5", "Mô hình A"])
+    clock.advance(minutes=45)
+    text = await chat.say("lan", "tiếp tục")
+    assert "đang làm dở" in text and "Kết quả chủ yếu" in text
+    assert "results" not in state(app, "lan").data["answers"]
+    await chat.send("lan", "Kết quả tốt")  # right after: taken as the answer
+    assert state(app, "lan").data["answers"]["results"] == "Kết quả tốt"
+
+
+async def test_item2_a_restart_is_noticed(chat: ChatDriver, app: Any, clock: FakeClock) -> None:
+    from bot.conversation import Dispatcher, load_routers
+    from handlers import ROUTERS
+
+    await chat.register("lan", "Sở Y tế")
+    await _to_field(chat, "lan", ["2024", "5", "Mô hình A"])
+    app.dispatcher = Dispatcher(app, load_routers(ROUTERS))  # a new process
+    clock.advance(minutes=3)
+    assert "đang làm dở" in await chat.say("lan", "tiếp tục")
+    assert "results" not in state(app, "lan").data["answers"]
+
+
+# ------------------------------------------------------------------- item 3
+async def test_item3_plain_word_commands_with_arguments(chat: ChatDriver, app: Any) -> None:
+    await chat.say(ADMIN, "/start")
+    await chat.register("lan", "Sở Y tế", admin=None)
+    m = app.store.current_membership(app.store.get_user("console:lan").id)
+    assert (await chat.say(ADMIN, f"duyệt ok {m.id}")).startswith("Đã duyệt yêu cầu")
+    assert "TỔNG HỢP KẾT QUẢ NĂM 2024" in await chat.say(ADMIN, "tong hop 2024")
+    assert "TỔNG HỢP KẾT QUẢ NĂM 2023" in await chat.say(ADMIN, "Tổng Hợp năm 2023")
+    assert "năm 2022" in await chat.say(ADMIN, "trang thai 2022")
+    # a question that starts with a command word is still a question
+    text = await chat.say("lan", "tổng hợp kết quả gửi ai?")
+    assert "TỔNG HỢP KẾT QUẢ" not in text
+
+
+# ------------------------------------------------------------------- item 4
+async def test_item4_confirm_and_edit_screens_understand_typed_words(chat: ChatDriver, app: Any) -> None:
+    await chat.register("lan", "Sở Y tế")
+    await chat.report("lan", confirm=False)
+    text = await chat.say("lan", "sửa mục 7")
+    assert "Kinh phí" in text and "Hiện tại: 150.000.000 đồng" in text
+    text = await chat.say("lan", "200 triệu")
+    assert "Đã sửa mục" in text
+    text = await chat.say("lan", "kinh phí")
+    assert "Hiện tại: 200.000.000 đồng" in text
+    await chat.say("lan", "250 triệu")
+    assert "Hiện tại: 150" not in await chat.say("lan", "7")  # "7" alone: field 7 (beyond the 3 choices)
+    await chat.say("lan", "300 triệu")
+    assert "Sửa mục nào" in await chat.say("lan", "2")  # "2" is the 2nd choice: "Sửa một mục"
+    assert "Hiện tại: 5" in await chat.say("lan", "2")  # then field 2
+    await chat.say("lan", "6")
+    wrong = await chat.say("lan", "abc xyz")
+    assert "Kiểm tra lại" not in wrong and "sửa mục 7" in wrong  # no summary reprint, a hint
+    assert "bấm" not in wrong
+    await chat.say("lan", "sửa")
+    assert chat.choices("lan")[0][0] == "Năm báo cáo"
+    await chat.say("lan", "Quay lại")
+    await chat.say("lan", "Xác nhận")
+    sub = app.store.submissions()[0]
+    assert sub.answers["funding"] == 300_000_000 and sub.answers["models_count"] == 6
+
+
+# ------------------------------------------------------------------- item 5
+async def test_item5_resubmitting_starts_from_the_last_version_and_tells_colleagues(
+    chat: ChatDriver, app: Any
+) -> None:
+    await chat.register("lan", "Sở Y tế")
+    await chat.register("minh", "Sở Y tế")
+    pdf = Attachment("bao-cao.pdf", b"%PDF-1.4 test", "application/pdf")
+    await chat.report("lan", ["2024", "5", "Mô hình A", "Kết quả tốt", None, None, "150 triệu", pdf])
+    chat.outbox("minh")
+    await chat.send("minh", "/baocao")
+    text = await chat.say("minh", "2024")
+    assert "phiên bản 1" in text
+    text = await chat.say("minh", choice="last")
+    assert "Mô hình A" in text and "150.000.000 đồng" in text and "bao-cao.pdf" in text
+    await chat.say("minh", "sửa mục 2")
+    await chat.say("minh", "7")
+    text = await chat.say("minh", "Xác nhận")
+    assert "phiên bản 2" in text
+    v2 = app.store.latest_submission(app.store.submissions()[0].unit_id, 2024)
+    assert v2.answers["models_count"] == 7 and v2.answers["results"] == "Kết quả tốt"
+    assert v2.file_id is not None and v2.file_id == app.store.submissions()[0].file_id
+    assert any("phiên bản 2" in t for t in chat.outbox("lan"))
+
+
+# ------------------------------------------------------------------- item 7
+async def test_item7_units_invites_and_categories(chat: ChatDriver, app: Any) -> None:
+    text = await chat.say(ADMIN, "/donvi them Trung tâm Y tế huyện Ba Tơ | huyện")
+    assert "Đã thêm đơn vị" in text and "huyện" in text.lower()
+    await chat.say(ADMIN, "/donvi them Ban Quản lý khu công nghệ cao")
+    assert len(chat.choices(ADMIN)) == 5
+    assert "Đã thêm đơn vị" in await chat.say(ADMIN, "2")
+    assert "mã mời không hợp lệ" in (await chat.say("lan", "/dangky ABCD-EFGH")).lower()
+    await chat.say(ADMIN, "/moi so")
+    labels = [label for label, _ in chat.choices(ADMIN)]
+    assert len(labels) >= 3 and all(label.startswith("Sở") for label in labels), labels
