@@ -75,6 +75,7 @@ class App:
     reminders: ReminderService | None = None  # bot.reminders.service.for_app
     obligations: Obligations | None = None  # bot.reminders.obligations.for_app
     unit_matcher: tuple[Any, ...] | None = None  # handlers.registration's cached matcher
+    report_semaphore: asyncio.Semaphore | None = None  # handlers.compiled: reports built at once
 
     def now(self) -> datetime:
         """Aware local time (Asia/Ho_Chi_Minh)."""

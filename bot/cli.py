@@ -46,7 +46,6 @@ argparse._ = _vi  # type: ignore[attr-defined]
 COMMANDS = ["ask", "chat", "run", "export", "report", "questions", "db", "reminders", "units"]
 
 
-
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="directive-bot",

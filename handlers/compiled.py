@@ -32,9 +32,9 @@ def parse(args: str, default_year: int) -> tuple[int | None, str, str]:
 
 
 def _semaphore(app: Any) -> asyncio.Semaphore:
-    sem = app.extras.get("report.semaphore")
+    sem = app.report_semaphore
     if sem is None:
-        sem = app.extras["report.semaphore"] = asyncio.Semaphore(MAX_AT_ONCE)
+        sem = app.report_semaphore = asyncio.Semaphore(MAX_AT_ONCE)
     return sem
 
 

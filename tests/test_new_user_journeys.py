@@ -189,3 +189,114 @@ async def test_item7_units_invites_and_categories(chat: ChatDriver, app: Any) ->
     await chat.say(ADMIN, "/moi so")
     labels = [label for label, _ in chat.choices(ADMIN)]
     assert len(labels) >= 3 and all(label.startswith("Sở") for label in labels), labels
+
+
+# ------------------------------------------------------------------- item 9
+def test_item9_startup_errors_name_the_variable_in_vietnamese(tmp_path: Any) -> None:
+    import pytest
+
+    from bot.config import ConfigError, Settings
+
+    not_a_dir = tmp_path / "a-file"
+    not_a_dir.write_text("x")
+    cases = {
+        "DATABASE_URL": {"DATABASE_URL": "mysql://localhost/bot"},
+        "LOG_LEVEL": {"LOG_LEVEL": "ồn ào"},
+        "TELEGRAM_BOT_TOKEN": {"TELEGRAM_BOT_TOKEN": "not a token"},
+        "FILES_DIR": {"FILES_DIR": str(not_a_dir / "files")},
+    }
+    for name, env in cases.items():
+        env = {"FILES_DIR": str(tmp_path / "f"), "DATABASE_URL": f"sqlite:///{tmp_path}/b.db", **env}
+        with pytest.raises(ConfigError) as exc:
+            Settings.from_env(env)
+        assert name in str(exc.value) and "Cấu hình không hợp lệ" in str(exc.value), str(exc.value)
+    with pytest.raises(ConfigError, match=r"DATABASE_URL.*không phải thư mục"):
+        Settings.from_env({"DATABASE_URL": f"sqlite:///{not_a_dir}/bot.db", "FILES_DIR": str(tmp_path)})
+    with pytest.raises(ConfigError, match="MAX_ATTACHMENT_MB phải là số nguyên"):
+        Settings.from_env({"MAX_ATTACHMENT_MB": "mười", "FILES_DIR": str(tmp_path / "f")}, check_paths=False)
+
+
+def test_item9_help_is_vietnamese_and_piping_into_head_is_quiet(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/b.db", "FILES_DIR": str(tmp_path / "f")}
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", "--help"], capture_output=True, env=env, timeout=60
+    )
+    assert "cách dùng" in out.stdout.decode() and "tùy chọn" in out.stdout.decode()
+    assert "usage" not in out.stdout.decode()
+    # `chat | head -1`: the reader leaves after one line; the chat must end without a traceback
+    cmd = f"{sys.executable} -m bot.cli chat --user lan | head -n 1"
+    proc = subprocess.run(
+        ["sh", "-c", cmd], input=b"/trogiup\n/trogiup\n/trogiup\n", capture_output=True, env=env, timeout=90
+    )
+    assert b"Traceback" not in proc.stderr and b"BrokenPipe" not in proc.stderr, proc.stderr[-500:]
+
+
+async def test_item9_blank_message_gets_a_hint(chat: ChatDriver) -> None:
+    assert "Tin nhắn trống" in await chat.say("lan", "   ")
+
+
+def test_item9_ask_batch_without_question_and_unknown_unit(tmp_path: Any) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "FILES_DIR": str(tmp_path / "f")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", "-"],
+        input='{"unit": "Sở Y tế"}\n'.encode(),
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    out = json.loads(proc.stdout.decode().splitlines()[0])
+    assert out["error"] and "question" in out["message"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--unit", "Sở Vũ Trụ", "kinh phí lấy ở đâu"],
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    assert "Không có đơn vị “Sở Vũ Trụ”" in proc.stderr.decode()
+
+
+# ------------------------------------------------------------------ item 10
+PASTED = """Báo cáo năm 2024 của Sở Y tế
+Số mô hình: 4
+Tên các mô hình: Camera an ninh; Tổ tự quản
+Kết quả: Giảm 15% vụ việc so với năm trước
+Khó khăn: Thiếu kinh phí duy trì
+Kinh phí: 200 triệu"""
+
+
+async def test_item10_a_pasted_report_fills_the_form_and_asks_only_what_is_missing(
+    chat: ChatDriver, app: Any
+) -> None:
+    await chat.register("lan", "Sở Y tế")
+    await chat.send("lan", "/baocao")
+    text = await chat.say("lan", PASTED)
+    answers = state(app, "lan").data["answers"]
+    assert answers["year"] == 2024 and answers["models_count"] == 4
+    assert answers["funding"] == 200_000_000 and "Camera" in answers["model_names"]
+    assert answers["difficulties"] == "Thiếu kinh phí duy trì"
+    assert "(chưa có)" in text and "Đề xuất" in text  # what is missing is shown, then asked
+    await chat.send("lan", choice="skip")  # proposals
+    await chat.send("lan", choice="skip")  # attachment
+    assert "Đã lưu" in await chat.say("lan", "Xác nhận")
+    assert app.store.submissions()[0].answers["results"].startswith("Giảm 15%")
+
+
+async def test_item10_the_units_own_document_fills_the_form_and_is_the_attachment(
+    chat: ChatDriver, app: Any
+) -> None:
+    await chat.register("lan", "Sở Y tế")
+    await chat.send("lan", "/baocao")
+    doc = Attachment("bao-cao-2024.txt", PASTED.encode(), "text/plain")
+    text = await chat.say("lan", attachments=[doc])
+    answers = state(app, "lan").data["answers"]
+    assert answers["models_count"] == 4 and answers["attachment"]["filename"] == "bao-cao-2024.txt"
+    assert "Đã điền" in text

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from bot.messages import Outgoing, Reply
@@ -91,7 +92,7 @@ def load_people(session: Session, admin_keys: Iterable[str] = ()) -> People:
     members: dict[int, list[Person]] = {}
     office: list[Person] = []
     rows = conn.execute(
-        select(M.c.unit_id, P.c.id, P.c.key, P.c.channel, P.c.chat_id, P.c.display_name)
+        core_select(M.c.unit_id, P.c.id, P.c.key, P.c.channel, P.c.chat_id, P.c.display_name)
         .select_from(M)
         .join(P, P.c.id == M.c.user_id)
         .join(U, U.c.id == M.c.unit_id)
@@ -107,7 +108,7 @@ def load_people(session: Session, admin_keys: Iterable[str] = ()) -> People:
     keys = sorted(set(admin_keys))
     if keys:
         for cols in conn.execute(
-            select(P.c.id, P.c.key, P.c.channel, P.c.chat_id, P.c.display_name).where(
+            core_select(P.c.id, P.c.key, P.c.channel, P.c.chat_id, P.c.display_name).where(
                 P.c.key.in_(keys),
                 P.c.active == True,  # noqa: E712
             )

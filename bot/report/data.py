@@ -17,7 +17,7 @@ from typing import Any
 from bot.export import UnitStatus, overview
 from bot.report.letterhead import Basis, Definition, load_definition
 from bot.report.queries import first_submitted
-from bot.storage.models import Unit
+from bot.storage.queries import UnitInfo as Unit  # what overview() returns
 from bot.store import as_utc
 
 log = logging.getLogger(__name__)
