@@ -27,6 +27,7 @@ from bot.messages import Outgoing, Reply
 from bot.outbox import Outbox
 from bot.services import PackLike, QAService
 from bot.storage.db import make_engine
+from bot.storage.executor import DBExecutor
 from bot.store import Store
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ class App:
     obligations: Obligations | None = None  # bot.reminders.obligations.for_app
     unit_matcher: tuple[Any, ...] | None = None  # handlers.registration's cached matcher
     report_semaphore: asyncio.Semaphore | None = None  # handlers.compiled: reports built at once
+    # bounded DB pools (bot/storage/executor.py): await app.db.run(fn, *args, heavy=True)
+    db: DBExecutor = field(init=False)
 
     def now(self) -> datetime:
         """Aware local time (Asia/Ho_Chi_Minh)."""
@@ -157,6 +160,9 @@ class App:
         scheduler.notify_changed(self)
 
     def close(self) -> None:
+        db = self.__dict__.get("db")
+        if db is not None:
+            db.close()
         self.engine.dispose()
 
 
@@ -199,6 +205,7 @@ def build_app(
     outbox.set_blocked_callback(blocked)
     app = App(settings=settings, engine=engine, store=store, pack=pack, qa=qa, outbox=outbox, clock=clock)
     app.form = load_form(pack)
+    app.db = DBExecutor.from_settings(settings)
     app.files = FileStore(settings.files_dir, settings.max_attachment_bytes, store)
     app.console = ConsoleSender()
     outbox.register(app.console, CONSOLE_LIMIT)

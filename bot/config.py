@@ -76,6 +76,10 @@ class Settings:
     zalo_rate: int = 30
     webhook_listen: str = ""  # host:port; default derived from the webhook URLs
     instance_id: str = ""
+    db_workers: int = 8  # threads for ordinary database work (bot/storage/executor.py)
+    db_heavy_workers: int = 1  # threads for exports, overviews, broadcasts, reports
+    db_timeout: float = 20.0  # seconds before an ordinary request gets "hệ thống đang bận"
+    db_heavy_timeout: float = 60.0
     # The compiled report's letterhead (bot/report/); empty = the pack's compiled_report.yaml default.
     report: tuple[tuple[str, str], ...] = ()  # (key, value) pairs: Settings stays hashable
 
@@ -118,6 +122,10 @@ class Settings:
             zalo_rate=raw.ZALO_RATE_LIMIT,
             webhook_listen=raw.WEBHOOK_LISTEN,
             instance_id=raw.INSTANCE_ID,
+            db_workers=raw.DB_WORKERS,
+            db_heavy_workers=raw.DB_HEAVY_WORKERS,
+            db_timeout=float(raw.DB_TIMEOUT),
+            db_heavy_timeout=float(raw.DB_HEAVY_TIMEOUT),
             report=report,
         )
 

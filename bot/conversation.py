@@ -50,6 +50,7 @@ from bot.context import Context
 from bot.locks import KeyedLock
 from bot.messages import Choice, Incoming, Reply
 from bot.router import CommandSpec, Flow, Handler, HandlerResult, Router
+from bot.storage.executor import Busy
 from bot.storage.models import DialogState
 from bot.text import fold, looks_like_question
 
@@ -237,6 +238,8 @@ class Dispatcher:
         before = _snapshot(state)
         try:
             replies = as_replies(await self._route(ctx, meta))
+        except Busy as exc:  # a database job past its deadline, or too many heavy ones queued
+            return [Reply(exc.text)]
         except Exception:
             log.exception("handler failed for %s (flow=%s)", msg.user_key, state.flow if state else "")
             return [Reply(ERROR_TEXT)]

@@ -50,6 +50,10 @@ class EnvSettings(BaseSettings):
     ZALO_RATE_LIMIT: int = Field(30, ge=1)
     WEBHOOK_LISTEN: str = ""
     INSTANCE_ID: str = ""
+    DB_WORKERS: int = Field(8, ge=1, le=256)  # bot/storage/executor.py
+    DB_HEAVY_WORKERS: int = Field(1, ge=1, le=64)
+    DB_TIMEOUT: int = Field(20, ge=1)  # seconds
+    DB_HEAVY_TIMEOUT: int = Field(60, ge=1)
 
     @field_validator("*", mode="before")
     @classmethod

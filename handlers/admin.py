@@ -8,9 +8,9 @@ from typing import Any
 
 from bot.app import SETTING_CURRENT_YEAR, SETTING_OPEN_YEARS
 from bot.context import Context
-from bot.export import category_counts, export, overview
-from bot.forms import display
+from bot.export import export
 from bot.messages import OutFile, Outgoing, Reply
+from bot.overview_pages import compiled_lines, compiled_reply, parse_view
 from bot.router import Router
 from handlers.status import parse_year, year_spec
 
@@ -21,31 +21,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def compile_overview(app: Any, year: int, rows: list[Any]) -> str:
-    form = app.form
-    done = [r for r in rows if r.submitted]
-    lines = [f"TỔNG HỢP KẾT QUẢ NĂM {year}", f"Đã nộp: {len(done)}/{len(rows)} đơn vị."]
-    for cat, sub, total in category_counts(rows):
-        lines.append(f"• {app.category_label(cat)}: {sub}/{total}")
-    numeric = [f for f in form.fields if f.type in ("integer", "money") and f.key != "year"]
-    for f in numeric:
-        total = sum(int(r.submission.answers.get(f.key) or 0) for r in done)
-        lines.append(f"Tổng {f.label[:1].lower() + f.label[1:]}: {display(f, total)}")
-    if done:
-        lines.append("")
-        lines.append("Chi tiết các đơn vị đã nộp:")
-        for r in done:
-            a = r.submission.answers
-            parts = [f"{f.label}: {display(f, a.get(f.key))}" for f in numeric if a.get(f.key) is not None]
-            text_fields = [f for f in form.fields if f.type == "text" and a.get(f.key)]
-            if text_fields:
-                first = display(text_fields[0], a.get(text_fields[0].key))
-                parts.append(f"{text_fields[0].label}: {first[:120]}{'…' if len(first) > 120 else ''}")
-            lines.append(f"- {r.unit.name} (phiên bản {r.submission.version}): " + "; ".join(parts))
-    missing = [r.unit.name for r in rows if not r.submitted]
-    if missing:
-        lines.append("")
-        lines.append(f"Chưa nộp ({len(missing)}): " + ", ".join(missing))
-    return "\n".join(lines)
+    """The whole compiled overview as one text (paged in chat: :func:`bot.overview_pages.compiled_reply`)."""
+    head, body = compiled_lines(app, year, rows)
+    return "\n".join(head + body)
 
 
 TONGHOP, XUAT = year_spec("tonghop"), year_spec("xuatbaocao")
@@ -55,11 +33,11 @@ TONGHOP, XUAT = year_spec("tonghop"), year_spec("xuatbaocao")
     "tonghop", description="Tổng hợp kết quả theo năm", keywords=("tổng hợp",), admin=True, args=TONGHOP
 )
 async def compiled(ctx: Context) -> Reply:
-    year, error = parse_year(ctx, TONGHOP)
-    if year is None:
-        return Reply(error)
-    rows = await asyncio.to_thread(overview, ctx.app.store, year)
-    return Reply(compile_overview(ctx.app, year, rows))
+    view = parse_view(ctx.args, ctx.app.reporting_year(), "tonghop")  # [NĂM] [nhom NHÓM] [trang SỐ]
+    if isinstance(view, str):
+        return Reply(view)
+    reply: Reply = await ctx.app.db.run(compiled_reply, ctx.app, view, heavy=True)
+    return reply
 
 
 @router.command(
@@ -69,7 +47,7 @@ async def export_xlsx(ctx: Context) -> Reply:
     year, error = parse_year(ctx, XUAT)
     if year is None:
         return Reply(error)
-    data = await asyncio.to_thread(export, ctx.app, year, "xlsx")
+    data = await ctx.app.db.run(export, ctx.app, year, "xlsx", heavy=True)
     await asyncio.to_thread(ctx.app.store.audit, ctx.msg.user_key, "export", {"year": year, "format": "xlsx"})
     return Reply(f"Tổng hợp báo cáo năm {year}.", files=[OutFile(f"tong-hop-{year}.xlsx", data, XLSX)])
 
@@ -82,7 +60,7 @@ async def broadcast(ctx: Context) -> Reply:
     if len(text) > MAX_BROADCAST:
         return Reply(f"Thông báo quá dài ({len(text)} ký tự), tối đa {MAX_BROADCAST} ký tự.")
     store = ctx.app.store
-    members = await asyncio.to_thread(store.members)
+    members = await ctx.app.db.run(store.members, heavy=True)
     seen: set[str] = set()
     outs = []
     reply = Reply(f"📢 Thông báo:\n{text}")

@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.codec import Arg, ArgError, ArgSpec
 from bot.context import Context
-from bot.export import category_counts, overview
 from bot.messages import Reply
+from bot.overview_pages import parse_view, status_lines, status_reply
 from bot.router import Router
 
 router = Router("status")
@@ -36,41 +36,25 @@ def parse_year(ctx: Context, spec: ArgSpec = TRANGTHAI) -> tuple[int | None, str
 
 
 def admin_status(app: Any, year: int, rows: list[Any]) -> str:
-    done = sum(1 for r in rows if r.submitted)
-    lines = [f"Tình hình nộp báo cáo năm {year}: {done}/{len(rows)} đơn vị đã nộp."]
-    for cat, sub, total in category_counts(rows):
-        lines.append(f"• {app.category_label(cat)}: {sub}/{total}")
-    missing = [r for r in rows if not r.submitted]
-    if missing:
-        lines.append("")
-        lines.append(f"Chưa nộp ({len(missing)}):")
-        current = None
-        for r in missing:
-            if r.unit.category != current:
-                current = r.unit.category
-                lines.append(f"[{app.category_label(current)}]")
-            lines.append(f"  - {r.unit.name}")
-    submitted = [r for r in rows if r.submitted]
-    if submitted:
-        lines.append("")
-        lines.append(f"Đã nộp ({len(submitted)}):")
-        for r in submitted:
-            s = r.submission
-            lines.append(f"  - {r.unit.name}: phiên bản {s.version}, {app.local_time(s.submitted_at)}")
-    return "\n".join(lines)
+    """The whole admin overview as one text (paged in chat: :func:`bot.overview_pages.status_reply`)."""
+    head, body = status_lines(app, year, rows)
+    return "\n".join(head + body)
 
 
 @router.command(
     "trangthai", description="Tình hình nộp báo cáo", keywords=("trạng thái", "tình hình"), args=TRANGTHAI
 )
 async def status(ctx: Context) -> Reply:
+    store = ctx.app.store
+    if ctx.is_admin:  # paged: /trangthai [NĂM] [nhom NHÓM] [trang SỐ]
+        view = parse_view(ctx.args, ctx.app.reporting_year(), "trangthai")
+        if isinstance(view, str):
+            return Reply(view)
+        reply: Reply = await ctx.app.db.run(status_reply, ctx.app, view, heavy=True)
+        return reply
     year, error = parse_year(ctx)
     if year is None:
         return Reply(error)
-    store = ctx.app.store
-    if ctx.is_admin:
-        rows = await asyncio.to_thread(overview, store, year)
-        return Reply(admin_status(ctx.app, year, rows))
     unit = await asyncio.to_thread(store.approved_unit, ctx.user_id)
     if unit is None:
         m = await asyncio.to_thread(store.current_membership, ctx.user_id)
