@@ -263,12 +263,15 @@ async def bench(args: argparse.Namespace, url: str, tmp: str) -> dict[str, Any]:
     engine = make_engine(url)
     upgrade(engine)
     stats = generate(engine, units=args.units, users=args.users, base_units=pack.units)
-    engine.dispose()
     print(
         f"province            : {stats.units} units ({stats.active_units} active), {stats.users} users, "
         f"{stats.memberships} memberships, {stats.submissions} submissions; written in {stats.seconds:.1f} s",
         flush=True,
     )
+    if args.explain and engine.dialect.name == "postgresql":
+        for name, plan in explain(engine).items():
+            print(f"EXPLAIN {name:<18}: {plan}", flush=True)
+    engine.dispose()
     settings = Settings(database_url=url, admins=frozenset(ADMINS), files_dir=f"{tmp}/files")
     app = build_app(settings, clock=lambda: now, pack=pack)
     counter = StatementCounter(app.engine)
@@ -285,17 +288,27 @@ async def bench(args: argparse.Namespace, url: str, tmp: str) -> dict[str, Any]:
         ("xuatbaocao", admin, "/xuatbaocao 2024"),
         ("nhacnho_admin", admin, "/nhacnho"),
     ]
+    only = set(args.sections.split(",")) if args.sections else None
+    empty = {"p50_ms": None, "p99_ms": None, "statements": None, "runs": 0, "reply_chars": None}
     for name, key, text in commands:
+        if only is not None and "commands" not in only:
+            results[name] = dict(empty)
+            continue
         results[name] = await time_command(app, counter, key, text, runs, budget)
         print(f"{name:<20}: {results[name]}", flush=True)
     from bot.export import export
 
     for fmt in ("csv", "json", "xlsx"):
+        if only is not None and "export" not in only:
+            results[f"export_{fmt}"] = dict(empty)
+            continue
         results[f"export_{fmt}"] = await asyncio.to_thread(
             time_sync, counter, lambda f=fmt: export(app, 2024, f), runs, budget
         )
         print(f"{'export_' + fmt:<20}: {results['export_' + fmt]}", flush=True)
-    results["question_under_load"] = await question_under_load(app, members, args.questions)
+    results["question_under_load"] = {"p50_ms": None, "p99_ms": None}
+    if only is None or "load" in only:
+        results["question_under_load"] = await question_under_load(app, members, args.questions)
     print(f"{'question_under_load':<20}: {results['question_under_load']}", flush=True)
 
     svc = ReminderService(
@@ -322,6 +335,50 @@ async def bench(args: argparse.Namespace, url: str, tmp: str) -> dict[str, Any]:
     return results
 
 
+def explain(engine: Any) -> dict[str, str]:
+    """EXPLAIN (PostgreSQL) of the lookups handlers and pages make, with literal parameters."""
+    from sqlalchemy import func, select, text
+
+    from bot.storage.models import Membership, Setting, Submission, Unit, User
+    from bot.storage.queries import overview_statement, overview_summary  # noqa: F401
+
+    U, S, M, P = (t.__table__ for t in (Unit, Submission, Membership, User))  # type: ignore[attr-defined]
+    D, ST = Delivery.__table__, Setting.__table__  # type: ignore[attr-defined]
+    stmts = {
+        "overview": overview_statement(2024),
+        "user_by_key": select(P).where(P.c.key == "telegram:100000001"),
+        "approved_unit": select(U)
+        .join(M, M.c.unit_id == U.c.id)
+        .where(M.c.user_id == 1, M.c.status == "approved", U.c.active == True),  # noqa: E712
+        "latest_submission": select(S)
+        .where(S.c.unit_id == 5, S.c.year == 2024)
+        .order_by(S.c.version.desc())
+        .limit(1),
+        "submitted_units": select(S.c.unit_id).where(S.c.year == 2025).distinct(),
+        "max_version": select(func.max(S.c.version)).where(S.c.unit_id == 5, S.c.year == 2024),
+        "ledger_by_key": select(D).where(D.c.key == "x"),
+        "ledger_year": select(D.c.key).where(D.c.year == 2025),
+        "ledger_release": select(D.c.id).where(D.c.owner == "o", D.c.status == "claimed"),
+        "setting": select(ST).where(ST.c.key == "report.open_years"),
+        "members_of_unit": select(P.c.id)
+        .join(M, M.c.user_id == P.c.id)
+        .where(M.c.unit_id == 5, M.c.status == "approved"),
+    }
+    out: dict[str, str] = {}
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        for name, stmt in stmts.items():
+            sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+            plan = [r[0] for r in conn.execute(text("EXPLAIN " + sql))]
+            out[name] = " | ".join(line.strip() for line in plan if "Scan" in line or "Join" in line)
+    return out
+
+
+def _max(*values: Any) -> Any:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--units", type=int, default=700)
@@ -333,6 +390,8 @@ def main() -> int:
     p.add_argument("--budget", type=float, default=30.0, help="seconds per command at most (at least 3 runs)")
     p.add_argument("--questions", type=int, default=40, help="questions asked while the heavy commands run")
     p.add_argument("--skip-fanout", action="store_true")
+    p.add_argument("--explain", action="store_true", help="print EXPLAIN of the main lookups (PostgreSQL)")
+    p.add_argument("--sections", default="", help="comma list of commands,export,load (default: all)")
     args = p.parse_args()
     import logging
 
@@ -358,16 +417,16 @@ def main() -> int:
         "nhacnho_statements": r["nhacnho"]["statements"],
         "trangthai_member_p99_ms": r["trangthai_member"]["p99_ms"],
         "question_p99_ms": r["question"]["p99_ms"],
-        "overview_p99_ms": max(r["trangthai_admin"]["p99_ms"], r["tonghop"]["p99_ms"]),
-        "overview_statements": max(r["trangthai_admin"]["statements"], r["tonghop"]["statements"]),
+        "overview_p99_ms": _max(r["trangthai_admin"]["p99_ms"], r["tonghop"]["p99_ms"]),
+        "overview_statements": _max(r["trangthai_admin"]["statements"], r["tonghop"]["statements"]),
         "trangthai_admin_p99_ms": r["trangthai_admin"]["p99_ms"],
         "trangthai_admin_reply_chars": r["trangthai_admin"]["reply_chars"],
         "tonghop_p99_ms": r["tonghop"]["p99_ms"],
         "tonghop_reply_chars": r["tonghop"]["reply_chars"],
         "xuatbaocao_p99_ms": r["xuatbaocao"]["p99_ms"],
         "xuatbaocao_statements": r["xuatbaocao"]["statements"],
-        "export_p99_ms": max(r[f"export_{f}"]["p99_ms"] for f in ("csv", "json", "xlsx")),
-        "export_statements": max(r[f"export_{f}"]["statements"] for f in ("csv", "json", "xlsx")),
+        "export_p99_ms": _max(*(r[f"export_{f}"]["p99_ms"] for f in ("csv", "json", "xlsx"))),
+        "export_statements": _max(*(r[f"export_{f}"]["statements"] for f in ("csv", "json", "xlsx"))),
         "export_csv_p99_ms": r["export_csv"]["p99_ms"],
         "export_xlsx_p99_ms": r["export_xlsx"]["p99_ms"],
         "question_p99_under_load_ms": r["question_under_load"]["p99_ms"],

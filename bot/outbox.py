@@ -302,60 +302,83 @@ class Outbox:
         last_error = ""
         ask = before_send is not None  # before_send is due before the next attempt
         maybe_delivered = False  # an earlier attempt failed ambiguously (timeout...)
-        for _attempt in range(1, self.max_attempts + 1):
+        for attempt in range(1, self.max_attempts + 1):
             chat_stamp = await chat_limiter.acquire()
             stamp = await global_limiter.acquire()
             if before_send is not None and ask:
                 ask = False
-                try:
-                    proceed = await before_send(out)
-                except Exception as exc:  # the caller could not record the attempt: do not send
-                    log.exception("%s: before_send failed for chat %s", out.channel, out.chat_id)
-                    return DeliveryResult(out, "failed", f"before_send: {exc}"[:500], retryable=True)
-                if not proceed:
-                    return DeliveryResult(out, "skipped")
-                if not chat_limiter.restamp(chat_stamp):
-                    await chat_limiter.acquire()
-                if not global_limiter.restamp(stamp):
-                    await global_limiter.acquire()
+                stop = await self._before(
+                    out, before_send, (chat_limiter, chat_stamp), (global_limiter, stamp)
+                )
+                if stop is not None:
+                    return stop
             try:
                 await sender.send(out.chat_id, out.reply)
                 return DeliveryResult(out, "sent")
             except (RetryAfter, TransientSendError) as exc:
+                last_error = str(exc)
                 if isinstance(exc, RetryAfter):
                     log.warning("%s: 429, pausing %.1fs", out.channel, exc.seconds)
                     global_limiter.pause(exc.seconds)
                 else:
-                    log.warning("%s: transient error (attempt %d): %s", out.channel, _attempt, exc)
-                last_error = str(exc)
+                    log.warning("%s: transient error (attempt %d): %s", out.channel, attempt, exc)
                 if not proves_undelivered(exc):
                     maybe_delivered = True
                 elif on_undelivered is not None and not maybe_delivered:
-                    try:
-                        await on_undelivered(out, last_error)
-                    except Exception as hook_exc:  # could not record it: stop here, a later run retries
-                        log.exception("%s: on_undelivered failed for chat %s", out.channel, out.chat_id)
-                        return DeliveryResult(
-                            out, "failed", f"on_undelivered: {hook_exc}"[:500], retryable=True
-                        )
+                    stop = await self._undelivered(out, on_undelivered, last_error)
+                    if stop is not None:
+                        return stop
                     ask = before_send is not None
                 if isinstance(exc, TransientSendError):
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 30.0)
-            except RecipientBlocked as exc:
-                log.info("%s: recipient %s blocked the bot", out.channel, out.user_key or out.chat_id)
-                if self._on_blocked and out.user_key:
-                    result = self._on_blocked(out.user_key)
-                    if asyncio.iscoroutine(result):
-                        await result
-                return DeliveryResult(out, "blocked", str(exc))
-            except PermanentSendError as exc:
-                log.error("%s: message refused for chat %s: %s", out.channel, out.chat_id, exc)
-                return DeliveryResult(out, "failed", str(exc))
-            except Exception as exc:  # an adapter bug must not kill a fan-out: report, do not retry
-                log.exception("%s: unexpected error sending to chat %s", out.channel, out.chat_id)
-                return DeliveryResult(out, "failed", f"{exc.__class__.__name__}: {exc}"[:500])
+            except Exception as exc:
+                return await self._final(out, exc)
         return DeliveryResult(out, "failed", last_error or "too many attempts", retryable=True)
+
+    async def _before(
+        self,
+        out: Outgoing,
+        before_send: BeforeSend,
+        chat: tuple[SlidingWindowLimiter, float],
+        channel: tuple[SlidingWindowLimiter, float],
+    ) -> DeliveryResult | None:
+        """Run ``before_send`` after the slot was granted; a result ends the delivery, None goes on."""
+        try:
+            proceed = await before_send(out)
+        except Exception as exc:  # the caller could not record the attempt: do not send
+            log.exception("%s: before_send failed for chat %s", out.channel, out.chat_id)
+            return DeliveryResult(out, "failed", f"before_send: {exc}"[:500], retryable=True)
+        if not proceed:
+            return DeliveryResult(out, "skipped")
+        for limiter, stamp in (chat, channel):
+            if not limiter.restamp(stamp):
+                await limiter.acquire()
+        return None
+
+    async def _undelivered(self, out: Outgoing, hook: OnUndelivered, error: str) -> DeliveryResult | None:
+        try:
+            await hook(out, error)
+        except Exception as exc:  # could not record it: stop here, a later run retries
+            log.exception("%s: on_undelivered failed for chat %s", out.channel, out.chat_id)
+            return DeliveryResult(out, "failed", f"on_undelivered: {exc}"[:500], retryable=True)
+        return None
+
+    async def _final(self, out: Outgoing, exc: Exception) -> DeliveryResult:
+        """The result of a failure that is not retried: blocked, refused, or an adapter bug."""
+        if isinstance(exc, RecipientBlocked):
+            log.info("%s: recipient %s blocked the bot", out.channel, out.user_key or out.chat_id)
+            if self._on_blocked and out.user_key:
+                result = self._on_blocked(out.user_key)
+                if asyncio.iscoroutine(result):
+                    await result
+            return DeliveryResult(out, "blocked", str(exc))
+        if isinstance(exc, PermanentSendError):
+            log.error("%s: message refused for chat %s: %s", out.channel, out.chat_id, exc)
+            return DeliveryResult(out, "failed", str(exc))
+        # an adapter bug must not kill a fan-out: report, do not retry
+        log.error("%s: unexpected error sending to chat %s", out.channel, out.chat_id, exc_info=exc)
+        return DeliveryResult(out, "failed", f"{exc.__class__.__name__}: {exc}"[:500])
 
     async def send_many(
         self,

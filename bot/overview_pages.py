@@ -114,19 +114,23 @@ def compiled_lines(
     body: list[str] = []
     if done:
         body += ["", "Chi tiết các đơn vị đã nộp:"]
-        for r in done:
-            a = r.submission.answers
-            parts = [f"{f.label}: {display(f, a.get(f.key))}" for f in numeric if a.get(f.key) is not None]
-            text_fields = [f for f in form.fields if f.type == "text" and a.get(f.key)]
-            if text_fields:
-                first = display(text_fields[0], a.get(text_fields[0].key))
-                parts.append(f"{text_fields[0].label}: {first[:120]}{'…' if len(first) > 120 else ''}")
-            body.append(f"- {r.unit.name} (phiên bản {r.submission.version}): " + "; ".join(parts))
+        body += [_unit_line(form, numeric, r) for r in done]
     missing = [r.unit.name for r in rows if not r.submitted]
     if missing:
         body += ["", f"Chưa nộp ({len(missing)}):"]
         body += [", ".join(missing)] if one_line_missing else [f"  - {n}" for n in missing]
     return head, body
+
+
+def _unit_line(form: Any, numeric: list[Any], r: Any) -> str:
+    """``- Unit (phiên bản 2): numbers; the first text answer, cut at 120 characters``."""
+    a = r.submission.answers
+    parts = [f"{f.label}: {display(f, a.get(f.key))}" for f in numeric if a.get(f.key) is not None]
+    text_fields = [f for f in form.fields if f.type == "text" and a.get(f.key)]
+    if text_fields:
+        first = display(text_fields[0], a.get(text_fields[0].key))
+        parts.append(f"{text_fields[0].label}: {first[:120]}{'…' if len(first) > 120 else ''}")
+    return f"- {r.unit.name} (phiên bản {r.submission.version}): " + "; ".join(parts)
 
 
 Lines = Callable[[Any, int, list[Any]], tuple[list[str], list[str]]]

@@ -72,6 +72,9 @@ async def test_json_and_xlsx(reported: ChatDriver, app: Any) -> None:
     funding_col = headers(app.form).index("Kinh phí đã sử dụng (đồng)")
     assert row[funding_col] == 1_500_000_000  # a number, so the spreadsheet can sum it
     assert row[3] == "Đã nộp" and row[4] == 2
+    assert ws.freeze_panes == "C2" and ws["A1"].font.bold
+    cell = next(c for c in ws.iter_rows(min_row=2) if c[1].value == "Sở Y tế")[funding_col]
+    assert cell.number_format == "#,##0"
     assert export(app, 2023, "json") != export(app, 2024, "json")
 
 
