@@ -471,50 +471,16 @@ class LedgerWriter:
         return granted
 
     def _record_refusals(self, conn: Any, msgs: list[DueMessage]) -> None:
+        """Why each refused message is no longer wanted (first reason wins), written as ``skipped``."""
         skip: dict[str, str] = {}
-        unit_ids = sorted({m.unit_id for m in msgs if m.unit_id is not None})
-        years = sorted({m.year for m in msgs if m.unit_id is not None})
-        if unit_ids:
-            S = _S
-            submitted = set(
-                conn.execute(
-                    select(S.c.unit_id, S.c.year)
-                    .where(S.c.unit_id.in_(unit_ids), S.c.year.in_(years))
-                    .distinct()
-                ).all()
-            )
-            for m in msgs:
-                if m.unit_id is not None and (m.unit_id, m.year) in submitted:
-                    skip[m.key] = "đơn vị đã nộp báo cáo"
-        done_keys = sorted({m.done_key for m in msgs if m.done_key})
-        if done_keys:
-            ST = _ST
-            done = {r[0] for r in conn.execute(select(ST.c.key).where(ST.c.key.in_(done_keys)))}
-            for m in msgs:
-                if m.done_key in done:
-                    skip.setdefault(m.key, "đã đánh dấu hoàn thành")
-        U = _U
-        inactive = {
-            r[0]
-            for r in conn.execute(
-                select(U.c.id).where(U.c.id.in_(sorted({m.user_id for m in msgs})), U.c.active == False)  # noqa: E712
-            )
-        }
-        for m in msgs:
-            if m.user_id in inactive:
-                skip.setdefault(m.key, "người nhận đã chặn bot")
-        member_pairs = sorted({(m.user_id, m.unit_id) for m in msgs if m.unit_id is not None})
-        if member_pairs:
-            still = set(
-                conn.execute(
-                    select(_M.c.user_id, _M.c.unit_id).where(
-                        _M.c.user_id.in_([u for u, _ in member_pairs]), _M.c.status == "approved"
-                    )
-                ).all()
-            )
-            for m in msgs:
-                if m.unit_id is not None and (m.user_id, m.unit_id) not in still:
-                    skip.setdefault(m.key, "người nhận không còn là thành viên của đơn vị")
+        for reason, refused in (
+            ("đơn vị đã nộp báo cáo", _submitted(conn, msgs)),
+            ("đã đánh dấu hoàn thành", _marked_done(conn, msgs)),
+            ("người nhận đã chặn bot", _inactive(conn, msgs)),
+            ("người nhận không còn là thành viên của đơn vị", _not_members(conn, msgs)),
+        ):
+            for key in refused:
+                skip.setdefault(key, reason)
         if skip:
             conn.execute(
                 update(T)
@@ -525,6 +491,45 @@ class LedgerWriter:
         for m in msgs:
             if m.key not in skip:  # not our claim any more: nothing to record
                 log.warning("Nhắc hạn: %s không còn được giữ chỗ bởi lần chạy này", m.key)
+
+
+def _submitted(conn: Any, msgs: list[DueMessage]) -> list[str]:
+    unit_ids = sorted({m.unit_id for m in msgs if m.unit_id is not None})
+    if not unit_ids:
+        return []
+    years = sorted({m.year for m in msgs if m.unit_id is not None})
+    submitted = set(
+        conn.execute(
+            select(_S.c.unit_id, _S.c.year).where(_S.c.unit_id.in_(unit_ids), _S.c.year.in_(years)).distinct()
+        ).all()
+    )
+    return [m.key for m in msgs if m.unit_id is not None and (m.unit_id, m.year) in submitted]
+
+
+def _marked_done(conn: Any, msgs: list[DueMessage]) -> list[str]:
+    done_keys = sorted({m.done_key for m in msgs if m.done_key})
+    if not done_keys:
+        return []
+    done = {r[0] for r in conn.execute(select(_ST.c.key).where(_ST.c.key.in_(done_keys)))}
+    return [m.key for m in msgs if m.done_key in done]
+
+
+def _inactive(conn: Any, msgs: list[DueMessage]) -> list[str]:
+    ids = sorted({m.user_id for m in msgs})
+    inactive = {r[0] for r in conn.execute(select(_U.c.id).where(_U.c.id.in_(ids), _U.c.active == False))}  # noqa: E712
+    return [m.key for m in msgs if m.user_id in inactive]
+
+
+def _not_members(conn: Any, msgs: list[DueMessage]) -> list[str]:
+    users = sorted({m.user_id for m in msgs if m.unit_id is not None})
+    if not users:
+        return []
+    still = set(
+        conn.execute(
+            select(_M.c.user_id, _M.c.unit_id).where(_M.c.user_id.in_(users), _M.c.status == "approved")
+        ).all()
+    )
+    return [m.key for m in msgs if m.unit_id is not None and (m.user_id, m.unit_id) not in still]
 
 
 @dataclass(slots=True)

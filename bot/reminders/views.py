@@ -170,42 +170,7 @@ def plan(
             "slots": [],
         }
         for slot in s.slots:
-            recipients: list[dict[str, Any]] = []
-            if ob.per_unit:
-                for u in people.units:
-                    if u.id in s.submitted:
-                        continue
-                    for p in people.members.get(u.id, []):
-                        recipients.append(
-                            {
-                                "to": p.key,
-                                "unit": u.name,
-                                "channel": p.channel,
-                                "key": targets.ledger_key(ob.id, year, p.key, slot.kind),
-                            }
-                        )
-                if ob.digest and len(s.submitted) < len(people.units):
-                    for p in people.digest_recipients():
-                        recipients.append(
-                            {
-                                "to": f"digest:{p.key}",
-                                "unit": "",
-                                "channel": p.channel,
-                                "key": targets.ledger_key(
-                                    ob.id, year, f"digest:{p.key}", f"digest-{slot.kind}"
-                                ),
-                            }
-                        )
-            elif s.done is None:
-                for p in people.office:
-                    recipients.append(
-                        {
-                            "to": p.key,
-                            "unit": office_name,
-                            "channel": p.channel,
-                            "key": targets.ledger_key(ob.id, year, p.key, slot.kind),
-                        }
-                    )
+            recipients = _slot_recipients(s, slot, people, year, office_name)
             for r in recipients:
                 r["deliverable"] = channels is None or r["channel"] in channels
                 all_keys.append(r["key"])
@@ -222,27 +187,59 @@ def plan(
     found = ledger.statuses(engine, all_keys)
     history = ledger.rows_for_year(engine, year)
     for entry, ob_id in zip(entries, entry_obligations, strict=True):
-        for r in entry["recipients"]:
-            st = found.get(r["key"])
-            r["status"] = st[0] if st else ""
-            r["target"] = True
-        # Deliveries already in the ledger for this slot whose recipient is no longer targeted
-        # (blocked the bot, left the unit, unit submitted later...).
-        listed = {r["key"] for r in entry["recipients"]}
-        for key, (recipient, status) in history.get((ob_id, entry["kind"]), {}).items():
-            if key not in listed:
-                entry["recipients"].append(
-                    {
-                        "to": recipient,
-                        "unit": "",
-                        "channel": recipient.removeprefix("digest:").split(":")[0],
-                        "key": key,
-                        "deliverable": False,
-                        "status": status,
-                        "target": False,
-                    }
-                )
+        _add_statuses(entry, found, history.get((ob_id, entry["kind"]), {}))
     return out
+
+
+def _person(p: Any, key: str, unit: str = "", to: str | None = None) -> dict[str, Any]:
+    return {"to": to or p.key, "unit": unit, "channel": p.channel, "key": key}
+
+
+def _slot_recipients(
+    s: targets.SeriesState, slot: Any, people: targets.People, year: int, office_name: str
+) -> list[dict[str, Any]]:
+    """Who this slot would go to if it fell due now (units that submitted excluded)."""
+    ob = s.obligation
+    if not ob.per_unit:
+        if s.done is not None:
+            return []
+        return [
+            _person(p, targets.ledger_key(ob.id, year, p.key, slot.kind), office_name) for p in people.office
+        ]
+    out = [
+        _person(p, targets.ledger_key(ob.id, year, p.key, slot.kind), u.name)
+        for u in people.units
+        if u.id not in s.submitted
+        for p in people.members.get(u.id, [])
+    ]
+    if ob.digest and len(s.submitted) < len(people.units):
+        for p in people.digest_recipients():
+            to = f"digest:{p.key}"
+            out.append(_person(p, targets.ledger_key(ob.id, year, to, f"digest-{slot.kind}"), to=to))
+    return out
+
+
+def _add_statuses(entry: dict[str, Any], found: dict[str, Any], history: dict[str, tuple[str, str]]) -> None:
+    """Ledger status of each recipient, plus deliveries of this slot whose recipient is no longer
+    targeted (blocked the bot, left the unit, unit submitted later...)."""
+    for r in entry["recipients"]:
+        st = found.get(r["key"])
+        r["status"] = st[0] if st else ""
+        r["target"] = True
+    listed = {r["key"] for r in entry["recipients"]}
+    for key, (recipient, status) in history.items():
+        if key not in listed:
+            entry["recipients"].append(
+                {
+                    "to": recipient,
+                    "unit": "",
+                    "channel": recipient.removeprefix("digest:").split(":")[0],
+                    "key": key,
+                    "deliverable": False,
+                    "status": status,
+                    "target": False,
+                }
+            )
 
 
 def plan_text(data: dict[str, Any]) -> str:
