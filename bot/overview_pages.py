@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.codec import parse_year
 from bot.export import category_counts, overview, to_csv
 from bot.forms import display
 from bot.messages import Choice, OutFile, Reply
@@ -43,9 +44,11 @@ def parse_view(args: str, default_year: int, command: str) -> View | str:
     while i < len(words):
         w = fold(words[i])
         nxt = words[i + 1] if i + 1 < len(words) else ""
-        if w.isdecimal() and len(w) == 4:
-            year = int(w)
-            i += 1
+        two = parse_year(" ".join(words[i : i + 2])) if i + 1 < len(words) else None
+        if two is not None:  # "năm 2023" (the codec's own year syntax, as plain-word commands use it)
+            year, i = two, i + 2
+        elif parse_year(words[i]) is not None:
+            year, i = parse_year(words[i]) or year, i + 1
         elif w == "trang" and nxt.isdecimal() and len(nxt) <= 4:
             page = max(1, int(nxt))
             i += 2

@@ -99,8 +99,8 @@ def load_people(session: Session, admin_keys: Iterable[str] = ()) -> People:
         .where(M.c.status == "approved", P.c.active == True, U.c.active == True)  # noqa: E712
         .order_by(P.c.id)
     )
-    for unit_id, *person_cols in rows:
-        person = Person(*person_cols)
+    for unit_id, uid, key, channel, chat_id, name in rows.all():
+        person = Person(uid, key, channel, chat_id, name)
         members.setdefault(unit_id, []).append(person)
         if unit_id in office_ids:
             office.append(person)
@@ -198,6 +198,7 @@ def due_messages(
         if people is None:
             people = load_people(session, admin_keys)
         slot, ob, year = s.current, s.obligation, s.year
+        kind = slot.kind  # computed (isoformat) on each access: once per series, not per message
         if ob.per_unit:
             missing = [u for u in people.units if u.id not in s.submitted]
             if not missing:
@@ -206,7 +207,7 @@ def due_messages(
                 reply = Reply(texts.unit_reminder(obligations, ob, year, unit.name, s.due, today))
                 for p in people.members.get(unit.id, []):
                     if _reachable(p, channels):
-                        reminders.append(_message(ob, year, p, p.key, slot.kind, reply, unit_id=unit.id))
+                        reminders.append(_message(ob, year, p, p.key, kind, reply, unit_id=unit.id))
             if ob.digest:
                 missing_info = [
                     texts.MissingUnit(
@@ -218,9 +219,7 @@ def due_messages(
                 for p in people.digest_recipients():
                     if _reachable(p, channels):
                         digests.append(
-                            _message(
-                                ob, year, p, f"digest:{p.key}", f"digest-{slot.kind}", text, unit_id=None
-                            )
+                            _message(ob, year, p, f"digest:{p.key}", f"digest-{kind}", text, unit_id=None)
                         )
         else:
             submitted = len(s.submitted)
@@ -228,7 +227,7 @@ def due_messages(
             for p in people.office:
                 if _reachable(p, channels):
                     reminders.append(
-                        _message(ob, year, p, p.key, slot.kind, text, done_key=state.done_key(ob.id, year))
+                        _message(ob, year, p, p.key, kind, text, done_key=state.done_key(ob.id, year))
                     )
     return reminders + digests
 
