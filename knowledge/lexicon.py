@@ -1,627 +1,71 @@
 """Closed word lists used by the engine (folded forms, see :func:`knowledge.normalize.fold`).
 
-These are about *how Vietnamese questions are asked*, not about any directive, so they are shared by all
-packs.  A question word that is neither here nor in the pack's own vocabulary is "foreign": a question with
-several foreign words asks about something the pack does not cover, and the engine declines.
+The lists are data (``knowledge/data/lexicon.yaml``; question types, slots and markers in
+``knowledge/data/questions.yaml``): they are about *how Vietnamese questions are asked*, not about any
+directive, so they are shared by all packs.  A question word that is neither here nor in the pack's own
+vocabulary is "foreign": a question with several foreign words asks about something the pack does not
+cover, and the engine declines.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+try:  # libyaml is ~10x faster; fall back to the pure-Python loader when it is missing
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def load_data(name: str) -> dict[str, Any]:
+    """A YAML file of ``knowledge/data/`` as a dict (empty when the file is empty)."""
+    with open(DATA_DIR / name, encoding="utf-8") as fh:
+        return dict(yaml.load(fh, Loader=_Loader) or {})
+
+
+_D = load_data("lexicon.yaml")
+
+
+def _set(key: str) -> frozenset[str]:
+    return frozenset(str(x) for x in _D.get(key, ()))
+
+
+def _tuple(key: str) -> tuple[str, ...]:
+    return tuple(str(x) for x in _D.get(key, ()))
+
+
 # Function words, question words, and generic verbs/nouns of questions.
-GENERAL: frozenset[str] = frozenset(
-    [
-        "a",
-        "ah",
-        "ai",
-        "anh",
-        "ba",
-        "ban",
-        "bao",
-        "ben",
-        "biet",
-        "bo",
-        "boi",
-        "ca",
-        "cac",
-        "can",
-        "cang",
-        "cho",
-        "chua",
-        "chung",
-        "chu",
-        "co",
-        "con",
-        "cu",
-        "cua",
-        "cung",
-        "da",
-        "dang",
-        "day",
-        "de",
-        "den",
-        "deu",
-        "di",
-        "do",
-        "doi",
-        "du",
-        "duoc",
-        "dung",
-        "dau",
-        "em",
-        "gi",
-        "giup",
-        "hay",
-        "het",
-        "hoi",
-        "hon",
-        "ho",
-        "khi",
-        "khong",
-        "ko",
-        "k",
-        "la",
-        "lai",
-        "lam",
-        "lay",
-        "len",
-        "luc",
-        "ma",
-        "minh",
-        "moi",
-        "mot",
-        "muon",
-        "nao",
-        "nay",
-        "nen",
-        "neu",
-        "ngay",
-        "nhe",
-        "nhieu",
-        "nhu",
-        "nhung",
-        "noi",
-        "nua",
-        "o",
-        "oi",
-        "phai",
-        "qua",
-        "ra",
-        "rang",
-        "rat",
-        "roi",
-        "sao",
-        "se",
-        "so",
-        "ta",
-        "tai",
-        "thi",
-        "the",
-        "theo",
-        "thoi",
-        "toi",
-        "trong",
-        "tu",
-        "va",
-        "vao",
-        "van",
-        "ve",
-        "vi",
-        "viec",
-        "voi",
-        "vay",
-        "xem",
-        "xin",
-        "y",
-        "ok",
-        "oke",
-        "dc",
-        "vs",
-        "nhe",
-        "nha",
-        "ne",
-        "a1",
-        "ad",
-        "cu",
-        "cai",
-        "chi",
-        "nam",
-        "lan",
-        "may",
-        "bao",
-        "nhieu",
-        "khoang",
-        "hien",
-        "nay",
-        "thang",
-        "tuan",
-        "dieu",
-        "ay",
-        "kia",
-        "ha",
-        "nhi",
-        "tui",
-        "bon",
-        "da",
-        "vang",
-        "uh",
-        "um",
-    ]
-)
-GENERAL_PHRASES: frozenset[str] = frozenset(
-    {
-        "ap dung",
-        "quy dinh",
-        "the nao",
-        "nhu the nao",
-        "bao nhieu",
-        "bao gio",
-        "khi nao",
-        "o dau",
-        "tu dau",
-        "la gi",
-        "la ai",
-        "nhung ai",
-        "cu the",
-        "noi dung",
-        "thuc hien",
-        "trach nhiem",
-        "nhiem vu",
-        "cong viec",
-        "can cu",
-        "muc dich",
-        "y nghia",
-        "thong tin",
-        "chi tiet",
-        "tom tat",
-        "tom lai",
-        "giai thich",
-        "hoi dap",
-        "cho biet",
-        "cho hoi",
-        "xin hoi",
-        "lam on",
-        "giup toi",
-        "duoc khong",
-        "hay khong",
-        "co phai",
-        "phai khong",
-        "the thi",
-        "vay thi",
-        "con nua",
-        "ngoai ra",
-        "lien quan",
-        "dua tren",
-        "van de",
-        "ket qua",
-        "don vi",
-        "co quan",
-        "to chuc",
-        "nguoi ta",
-        "hien nay",
-        "hien tai",
-        "bay gio",
-        "ban hanh",
-        "tai sao",
-        "vi sao",
-        "ly do",
-        "nguon goc",
-        "loai nao",
-        "dieu gi",
-        "viec gi",
-        "muc nao",
-        "khoan nao",
-        "dieu nao",
-        "khoang bao",
-        "ngay thang",
-        "thoi gian",
-        "thoi han",
-        "han chot",
-        "dinh ky",
-        "lan",
-        "mot lan",
-        "bao lau",
-    }
-)
-
-# Greetings, thanks, help requests (whole message, folded, punctuation removed).
-GREETINGS: frozenset[str] = frozenset(
-    {
-        "xin chao",
-        "chao",
-        "chao ban",
-        "chao bot",
-        "chao em",
-        "chao anh",
-        "chao chi",
-        "hello",
-        "hi",
-        "hey",
-        "alo",
-        "a lo",
-        "helo",
-        "xin chao ban",
-        "chao buoi sang",
-        "chao buoi chieu",
-        "chao buoi toi",
-        "start",
-        "chao tro ly",
-        "xin chao tro ly",
-        "hi bot",
-        "hello bot",
-        "kinh chao",
-    }
-)
-THANKS: frozenset[str] = frozenset(
-    {
-        "cam on",
-        "cam on ban",
-        "cam on nhieu",
-        "cam on nhe",
-        "thanks",
-        "thank you",
-        "thank",
-        "tks",
-        "ok cam on",
-        "cam on bot",
-        "xin cam on",
-        "cam on em",
-        "cam on a",
-        "ok",
-        "oke",
-        "okay",
-        "da ro",
-        "ro roi",
-        "duoc roi",
-    }
-)
-HELP: frozenset[str] = frozenset(
-    {
-        "help",
-        "tro giup",
-        "giup",
-        "giup do",
-        "huong dan",
-        "huong dan su dung",
-        "ban lam duoc gi",
-        "ban biet gi",
-        "hoi gi",
-        "toi hoi gi duoc",
-        "ban giup duoc gi",
-        "menu",
-        "lenh",
-        "cac lenh",
-        "su dung the nao",
-        "dung the nao",
-        "cach dung",
-        "ban la ai",
-        "bot la gi",
-        "tro ly la gi",
-        "ban co the lam gi",
-        "toi co the hoi gi",
-        "hoi duoc gi",
-        "co the hoi gi",
-    }
-)
-
-# Self-reference: the asker's own unit.
-SELF_WORDS: frozenset[str] = frozenset(
-    {"toi", "minh", "em", "chung toi", "chung minh", "chung em", "ta", "chung ta"}
-)
-SELF_HEADS: frozenset[str] = frozenset(
-    {
-        "don vi",
-        "co quan",
-        "huyen",
-        "so",
-        "ben",
-        "thi xa",
-        "thanh pho",
-        "dia phuong",
-        "to chuc",
-        "nganh",
-        "hoi",
-    }
-)
-
-# Follow-up markers: "còn Sở Y tế thì sao?", "thế còn huyện Ba Tơ?", "vậy Báo Quảng Ngãi?"
-FOLLOW_UP: frozenset[str] = frozenset(
-    {
-        "con",
-        "the con",
-        "vay con",
-        "thi sao",
-        "the nao",
-        "sao",
-        "nhu vay",
-        "cung vay",
-        "tuong tu",
-        "the",
-        "vay",
-        "thi",
-        "rieng",
-        "doi voi",
-        "con doi voi",
-        "con voi",
-    }
-)
-
-# Money amounts: the directive states none.
-AMOUNT_PHRASES: tuple[str, ...] = (
-    "bao nhieu tien",
-    "so tien",
-    "muc chi",
-    "muc ho tro",
-    "dinh muc",
-    "du toan",
-    "bao nhieu trieu",
-    "bao nhieu ty",
-    "trieu dong",
-    "ty dong",
-    "nghin dong",
-    "ngan dong",
-    "vnd",
-    "bao nhieu kinh phi",
-    "kinh phi bao nhieu",
-    "kinh phi la bao nhieu",
-    "kinh phi duoc bao nhieu",
-    "cap bao nhieu",
-    "duoc cap bao nhieu",
-    "bao nhieu dong",
-    "muc kinh phi",
-    "tong kinh phi",
-    "tong so kinh phi",
-    "kinh phi moi nam",
-    "tien bao nhieu",
-    "het bao nhieu",
-    "ngan sach bao nhieu",
-    "chi bao nhieu",
-)
-
-# Question words decide what kind of answer is wanted; their index weight is multiplied by these factors
-# (features as in :func:`knowledge.index.features`: words, and pairs joined by "_").
-QUESTION_BOOST: dict[str, float] = {
-    "ai": 1.7,
-    "khi_nao": 1.7,
-    "khi": 1.3,
-    "dau": 1.4,
-    "bao_lau": 1.7,
-    "nam_nao": 1.5,
-    "so_hieu": 1.5,
-    "gi": 1.2,
-    "the_nao": 1.2,
-    "nham": 1.3,
-}
-
-# "Now" questions: a dated directive does not know who holds an office today, today's prices, this year's
-# intake ...  They lower the confidence (they do not decline by themselves).
-PRESENT_PHRASES: tuple[str, ...] = (
-    "hien nay",
-    "hien tai",
-    "bay gio",
-    "nam nay",
-    "hom nay",
-    "moi nhat",
-    "luc nay",
-    "duong nhiem",
-    "dang giu",
-    "hien giu",
-    "hien la",
-    "dang la",
-)
-
-# Money words: with a remaining "bao nhiêu" / "mấy" (after "ngày bao nhiêu" -> "khi nao" and the like
-# have been rewritten) they make an amount question wherever they stand ("kinh phí năm 2024 cho X là bao
-# nhiêu").
-MONEY_WORDS: tuple[str, ...] = (
-    "kinh phi",
-    "gia",
-    "tien",
-    "ngan sach",
-    "chi phi",
-    "luong",
-    "phu cap",
-    "ho tro",
-    "tien thuong",
-    "duoc cap",
-    "cap phat",
-    "chi tra",
-    "muc chi",
-    "von",
-)
-AMOUNT_QUANTIFIERS: tuple[str, ...] = (
-    "bao nhieu",
-    "may trieu",
-    "may ty",
-    "may tram",
-    "may chuc",
-    "may nghin",
-)
-
-# Personal details: a directive names its signer, nothing about the person (birth, home town, contacts ...).
-PERSONAL_PHRASES: tuple[str, ...] = (
-    "sinh nam",
-    "nam sinh",
-    "ngay sinh",
-    "sinh ngay",
-    "sinh ra",
-    "que quan",
-    "que o",
-    "que dau",
-    "que nao",
-    "bao nhieu tuoi",
-    "may tuoi",
-    "tuoi",
-    "tieu su",
-    "gia dinh",
-    "vo con",
-    "so dien thoai",
-    "dien thoai",
-    "sdt",
-    "email",
-    "dia chi nha",
-    "nha o dau",
-    "hoc van",
-    "trinh do hoc van",
-    "bang cap",
-    "facebook",
-    "zalo",
-)
-
-# Office titles: "ai là Chủ tịch ...", "Giám đốc Công an tỉnh là ai" ask for the person holding an office.  A
-# pack answers them only for the offices it lists under ``known_offices`` (the signer's title ...) and
-# never for "now" (hiện nay): a dated directive does not know who holds an office today.
-OFFICE_TITLES: tuple[str, ...] = (
-    "chu tich",
-    "pho chu tich",
-    "giam doc",
-    "pho giam doc",
-    "bi thu",
-    "pho bi thu",
-    "truong ban",
-    "pho truong ban",
-    "chanh van phong",
-    "pho chanh van phong",
-    "chanh thanh tra",
-    "truong phong",
-    "thu truong",
-    "lanh dao",
-    "nguoi dung dau",
-    "chi huy truong",
-    "tong bien tap",
-    "thu tuong",
-    "bo truong",
-)
-
-# Words of questions about any document (its parts, what it says): general, never "foreign".
-DOCUMENT_WORDS: frozenset[str] = frozenset(
-    {
-        "ky",
-        "gom",
-        "bao gom",
-        "thuoc",
-        "nop",
-        "han",
-        "truoc",
-        "sau",
-        "cap",
-        "gui",
-        "nhan",
-        "nhan duoc",
-        "phat hanh",
-        "hieu luc",
-        "nhac",
-        "nhac den",
-        "de cap",
-        "neu",
-        "ghi",
-        "viet",
-        "noi",
-        "muc",
-        "khoan",
-        "diem",
-        # syllables that also spell other words ("đoàn kết", "phân bổ", "sơ kết", "trang bị", "triệu đồng")
-        # are general only in these phrases
-        "cau ket",
-        "cau cuoi",
-        "cau dau",
-        "doan cuoi",
-        "doan dau",
-        "doan nao",
-        "doan ket thuc",
-        "phan ket",
-        "phan dau",
-        "phan cuoi",
-        "phan nao",
-        "ket thuc",
-        "cuoi",
-        "dau",
-        "mo dau",
-        "ten",
-        "cu the",
-        "thu nhat",
-        "thu hai",
-        "thu ba",
-        "thu tu",
-        "cuoi cung",
-    }
-)
-
-# Levels below the district: the letter addresses the province's bodies and the districts, never a commune.
-# Matched on folded tokens after one of these heads ("công an xã", "UBND phường", "cấp xã"), or before a
-# capitalised name in the written question ("xã Tịnh Khê", "phường Nghĩa Lộ").
-LOWER_LEVEL_HEADS: tuple[str, ...] = (
-    "cong an",
-    "uy ban nhan dan",
-    "cap",
-    "cac",
-    "chu tich",
-    "hoi dong nhan dan",
-)
-LOWER_LEVELS: tuple[str, ...] = ("xa", "phuong", "thi tran", "thon", "to dan pho")
-
-# Courtesy and filler of chatty questions ("Dạ cho em hỏi ... ạ, em cảm ơn", "Anh ơi ... vậy"): left out of
-# retrieval (they say nothing about the topic and would dilute the match of long questions).
-FILLER_PHRASES: tuple[str, ...] = (
-    "cho em hoi",
-    "cho toi hoi",
-    "cho minh hoi",
-    "cho hoi",
-    "xin hoi",
-    "em xin hoi",
-    "toi xin hoi",
-    "xin cam on",
-    "em cam on",
-    "cam on",
-    "xin chao",
-    "chao anh",
-    "chao chi",
-    "anh chi",
-    "anh oi",
-    "chi oi",
-    "ban oi",
-    "em oi",
-    "ad oi",
-    "lam on",
-    "giup em",
-    "giup toi",
-    "voi a",
-    "nhe",
-    "nha",
-    "a",
-    "ah",
-    "da",
-    "vay",
-    "ha",
-    "nhi",
-    "oi",
-    "vang",
-)
-
-# Counting questions ("có bao nhiêu mô hình", "mấy điều"): the letter counts nothing, so they are declined
-# unless an entry says it answers them (``asks: [count]``).  Not counts: frequency and time ("mấy lần", "bao
-# nhiêu năm"), handled as "when" / "how often".
-COUNT_WORDS: tuple[str, ...] = ("bao nhieu", "may")
-NOT_COUNTED: frozenset[str] = frozenset(
-    {"lan", "nam", "ngay", "thang", "tuan", "gio", "phut", "tuoi", "tien", "dong", "trieu", "ty"}
-    # the letter's own parts: "gồm mấy điểm", "có mấy mục" are answered from its structure
-    | {"muc", "diem", "noi", "phan", "y"}
-)
-# "Điều mấy", "mục mấy", "lần thứ mấy", "số bao nhiêu": which one, not how many.
-ORDINAL_HEADS: frozenset[str] = frozenset(
-    {
-        "thu",
-        "dieu",
-        "muc",
-        "khoan",
-        "diem",
-        "phan",
-        "so",
-        "lan",
-        "nam",
-        "ngay",
-        "thang",
-        "gio",
-        "cau",
-        "trang",
-    }
-)
+GENERAL: frozenset[str] = _set("GENERAL")
+GENERAL_PHRASES: frozenset[str] = _set("GENERAL_PHRASES")
+GREETINGS: frozenset[str] = _set("GREETINGS")
+THANKS: frozenset[str] = _set("THANKS")
+HELP: frozenset[str] = _set("HELP")
+SELF_WORDS: frozenset[str] = _set("SELF_WORDS")
+SELF_HEADS: frozenset[str] = _set("SELF_HEADS")
+# Follow-up markers: "còn ... thì sao?", "thế còn ...?", "vậy ...?"
+FOLLOW_UP: frozenset[str] = _set("FOLLOW_UP")
+AMOUNT_PHRASES: tuple[str, ...] = _tuple("AMOUNT_PHRASES")
+# Weight multipliers of question words in retrieval ("ai" asks for a person, "khi nao" for a date).
+QUESTION_BOOST: dict[str, float] = {str(k): float(v) for k, v in _D.get("QUESTION_BOOST", {}).items()}
+# "Now" questions (hiện nay, năm nay ...): lower the confidence; a dated directive does not know today.
+PRESENT_PHRASES: tuple[str, ...] = _tuple("PRESENT_PHRASES")
+MONEY_WORDS: tuple[str, ...] = _tuple("MONEY_WORDS")
+AMOUNT_QUANTIFIERS: tuple[str, ...] = _tuple("AMOUNT_QUANTIFIERS")
+PERSONAL_PHRASES: tuple[str, ...] = _tuple("PERSONAL_PHRASES")
+# Office titles: "ai là Chủ tịch ...", "Giám đốc ... là ai" ask for the person holding an office.
+OFFICE_TITLES: tuple[str, ...] = _tuple("OFFICE_TITLES")
+DOCUMENT_WORDS: frozenset[str] = _set("DOCUMENT_WORDS")
+# Commune-level bodies ("công an xã", "UBND phường"): heads and level words.
+LOWER_LEVEL_HEADS: tuple[str, ...] = _tuple("LOWER_LEVEL_HEADS")
+LOWER_LEVELS: tuple[str, ...] = _tuple("LOWER_LEVELS")
+FILLER_PHRASES: tuple[str, ...] = _tuple("FILLER_PHRASES")
+COUNT_WORDS: tuple[str, ...] = _tuple("COUNT_WORDS")
+NOT_COUNTED: frozenset[str] = _set("NOT_COUNTED")
+ORDINAL_HEADS: frozenset[str] = _set("ORDINAL_HEADS")
+# Abbreviations and spelling variants (folded token sequences), used by knowledge.normalize.expand.
+ABBREVIATIONS: dict[str, str] = {str(k): str(v) for k, v in _D.get("ABBREVIATIONS", {}).items()}

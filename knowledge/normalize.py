@@ -20,6 +20,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from knowledge import lexicon
+
 __all__ = ["expand", "fold", "modern_tones", "nfc", "tokens"]
 
 _PUNCT = re.compile(r"[^0-9a-z/]+")
@@ -66,81 +68,8 @@ def fold(text: str) -> str:
 # --- abbreviations --------------------------------------------------------------------------------
 # Keys and values are folded token sequences; longer keys are tried first.  Ambiguous short forms that are
 # also ordinary syllables ("ca" = cả/cá/ca, "so" = số/sở) are only expanded in the context given by the key.
-ABBREVIATIONS: dict[str, str] = {
-    "ubnd": "uy ban nhan dan",
-    "hdnd": "hoi dong nhan dan",
-    "bcd": "ban chi dao",
-    "qd": "quyet dinh",
-    "qd ubnd": "quyet dinh ubnd",
-    "cv": "van ban",
-    "cong van": "van ban",
-    "ca tinh": "cong an tinh",
-    "ca huyen": "cong an huyen",
-    "cat": "cong an tinh",
-    "kp": "kinh phi",
-    "nv": "nhiem vu",
-    "tp": "thanh pho",
-    "tx": "thi xa",
-    "vp": "van phong",
-    "vpub": "van phong uy ban",
-    "nq": "nghi quyet",
-    "kh": "ke hoach",
-    "bchqs": "bo chi huy quan su",
-    "chqs": "chi huy quan su",
-    "bdbp": "bo doi bien phong",
-    "ptth": "phat thanh truyen hinh",
-    "pt th": "phat thanh truyen hinh",
-    "mttq": "mat tran to quoc",
-    "ldld": "lien doan lao dong",
-    "lhpn": "lien hiep phu nu",
-    "ccb": "cuu chien binh",
-    "ct": "chu tich",
-    "pct": "pho chu tich",
-    "bql": "ban quan ly",
-    "kkt": "khu kinh te",
-    "antq": "an ninh to quoc",
-    "ttxh": "trat tu xa hoi",
-    "ctxh": "chinh tri xa hoi",
-    "tc ctxh": "to chuc chinh tri xa hoi",
-    # spelling variants that folding does not unify
-    "so ban nganh": "so nganh",
-    "so ban ngang": "so nganh",
-    "cac ban nganh": "cac so nganh",
-    "ban nganh": "so nganh",
-    "tung nam": "hang nam",
-    "chi thi": "van ban",
-    "vb": "van ban",
-    # question words: one canonical form per meaning ("ngày bao nhiêu" = "ngày nào" = "khi nào" = "bao giờ")
-    "ngay nao": "khi nao",
-    "ngay bao nhieu": "khi nao",
-    "ngay may": "khi nao",
-    "hom nao": "khi nao",
-    "ngay thang nam nao": "khi nao",
-    "ngay thang nao": "khi nao",
-    "thoi diem nao": "khi nao",
-    "thoi gian nao": "khi nao",
-    "luc nao": "khi nao",
-    "bao gio": "khi nao",
-    "nam bao nhieu": "nam nao",
-    "nam may": "nam nao",
-    "so bao nhieu": "so hieu",
-    "so may": "so hieu",
-    "boi": "do",
-    "huong den": "nham",
-    "huong toi": "nham",
-    "nhung gi": "gi",
-    "cai gi": "gi",
-    "dieu gi": "gi",
-    "nhung ai": "ai",
-    "nguoi nao": "ai",
-    "o dau": "dau",
-    "tu dau": "dau",
-    "noi nao": "dau",
-    "cho nao": "dau",
-    "nhu the nao": "the nao",
-    "ra sao": "the nao",
-    "nhu nao": "the nao",
-}
+# Abbreviations and spelling variants: data (knowledge/data/lexicon.yaml, key ABBREVIATIONS).
+ABBREVIATIONS: dict[str, str] = lexicon.ABBREVIATIONS
 # "công văn", "CV", "VB", "chỉ thị" and "văn bản" are the same thing for this bot (the directive is an
 # official letter).  Expansion runs left to right, longest key first:
 # "công văn ban hành" -> "van ban ban hanh".
@@ -164,8 +93,32 @@ def telex_fix(token: str, known: frozenset[str] | set[str]) -> str:
         return cand
     if len(cand) > 1 and cand[-1] in _TELEX_TONE and cand[:-1] in known:
         return cand[:-1]
-    # tone key in the middle: "phsi"? too rare; "nhieemj" handled above
+    # a tone key typed inside the syllable ("nafo" = nào, "huyeenj" handled above)
+    for i in range(1, len(cand) - 1):
+        if cand[i] in _TELEX_TONE and (cand[:i] + cand[i + 1 :]) in known:
+            return cand[:i] + cand[i + 1 :]
     return token
+
+
+# VNI leftovers: tone and shape digits typed after (or inside) a syllable without conversion ("huye65n" =
+# huyện, "phi1" = phí, "the61 na2o" = thế nào, "d9i" = đi).  Only 1-3 digits 1-9 mixed into letters, and only
+# when the letters alone form a syllable: "qd1790", "bcd138" (document and committee numbers) keep theirs.
+_VNI = re.compile(r"[a-z]+(?:[1-9]+[a-z]*)+")
+_VNI_KEEP = frozenset(("muc", "dieu", "khoan", "diem", "phan", "chuong", "so", "lan", "ky", "tt"))
+_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?"
+)
+
+
+def vni_fix(word: str) -> str:
+    """``huye65n`` -> ``huyen``, ``phi1`` -> ``phi``; anything else unchanged."""
+    if not _VNI.fullmatch(word):
+        return word
+    digits = sum(c.isdigit() for c in word)
+    letters = "".join(c for c in word if not c.isdigit())
+    if digits > 3 or letters in _VNI_KEEP or not _SYLLABLE.fullmatch(letters):
+        return word
+    return letters
 
 
 def expand(words: list[str]) -> list[str]:
@@ -204,7 +157,7 @@ def tokens(text: str, known: frozenset[str] | set[str] | None = None) -> list[st
 
     Document numbers keep their digits (``5500/ubnd-nc`` -> ``5500 uy ban nhan dan nc``).
     """
-    folded = " ".join(_SLASHED.get(w, w) for w in fold(text).split()).replace("/", " ")
+    folded = " ".join(vni_fix(_SLASHED.get(w, w)) for w in fold(text).split()).replace("/", " ")
     folded = _GLUED_NUMBER.sub(" ", folded)
     words = [_I_Y.get(w, w) for w in folded.split()]
     if known:
