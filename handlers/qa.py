@@ -47,7 +47,9 @@ async def answer_question(ctx: Context) -> Reply:
     store = ctx.app.store
     unit = await asyncio.to_thread(store.approved_unit, ctx.user_id)
     unit_name = unit.name if unit is not None else None
-    answer = ctx.app.qa.answer(question, unit=unit_name, context=ctx.qa_context)
+    # "today" by the bot's clock: "is the directive still in force?" is answered against it
+    today = ctx.app.now().date()  # local (Asia/Ho_Chi_Minh) date
+    answer = ctx.app.qa.answer(question, unit=unit_name, context=ctx.qa_context, today=today)
     ctx.qa_context = dict(getattr(answer, "context", None) or {}) or None
     text = format_answer(answer)
     await asyncio.to_thread(

@@ -3,7 +3,7 @@
 Public API (stable, see docs/DESIGN.md)::
 
     from knowledge import load_pack, QAEngine
-    pack = load_pack()                      # default: knowledge/packs/5500-UBND-NC/
+    pack = load_pack()                      # default: knowledge/packs/4321-UBND-NC/
     qa = QAEngine(pack)
     ans = qa.answer("Sở Y tế dùng kinh phí nào?", unit=None, context=None)
     ans.text, ans.answered, ans.confidence, ans.sources, ans.suggestions, ans.context, ans.to_json()

@@ -76,7 +76,7 @@ class Analyzer:
             self.refs.add(toks, head)
             if len(toks) == 2 and toks[0] == "muc" and toks[1].isdigit():
                 self.refs.add(["diem", toks[1]], head)
-        # Numbers of the letter that name something other than a document ("Ban Chỉ đạo 138"): words.
+        # Numbers of the letter that name something other than a document ("Ban Chỉ đạo 247"): words.
         self.names = frozenset(
             str(n) for n in pack.data.get("other_numbers", []) if not _YEAR.fullmatch(str(n))
         )
@@ -334,8 +334,8 @@ _YEAR = re.compile(r"(19|20)\d\d")
 
 def _strip_numbers(toks: list[str], docs: set[str], names: frozenset[str] = frozenset()) -> list[str]:
     """Drop document numbers and their "/UBND-NC" tail: they are matched by :mod:`knowledge.numbers`, not by
-    word overlap ("5500/UBND-NC ngày nào" must not look like "1395 ngày nào").  Others ("mục 1") stay, and so
-    do the letter's own non-document numbers (``names``: "138" of "Ban Chỉ đạo 138")."""
+    word overlap ("4321/UBND-VX ngày nào" must not look like "2468 ngày nào").  Others ("mục 1") stay, and so
+    do the letter's own non-document numbers (``names``: "247" of "Ban Chỉ đạo 247")."""
     out: list[str] = []
     skip = False
     for t in toks:

@@ -93,7 +93,10 @@ def telex_fix(token: str, known: frozenset[str] | set[str]) -> str:
         return cand
     if len(cand) > 1 and cand[-1] in _TELEX_TONE and cand[:-1] in known:
         return cand[:-1]
-    # a tone key typed inside the syllable ("nafo" = nào, "huyeenj" handled above)
+    # a tone key typed inside the syllable ("nafo" = nào, "huyeenj" handled above); never inside a real
+    # syllable ("triệu" is not "tiêu" with a hook)
+    if _SYLLABLE.fullmatch(cand):
+        return token
     for i in range(1, len(cand) - 1):
         if cand[i] in _TELEX_TONE and (cand[:i] + cand[i + 1 :]) in known:
             return cand[:i] + cand[i + 1 :]
@@ -102,7 +105,7 @@ def telex_fix(token: str, known: frozenset[str] | set[str]) -> str:
 
 # VNI leftovers: tone and shape digits typed after (or inside) a syllable without conversion ("huye65n" =
 # huyện, "phi1" = phí, "the61 na2o" = thế nào, "d9i" = đi).  Only 1-3 digits 1-9 mixed into letters, and only
-# when the letters alone form a syllable: "qd1790", "bcd138" (document and committee numbers) keep theirs.
+# when the letters alone form a syllable: "qd3579", "bcd247" (document and committee numbers) keep theirs.
 _VNI = re.compile(r"[a-z]+(?:[1-9]+[a-z]*)+")
 _VNI_KEEP = frozenset(("muc", "dieu", "khoan", "diem", "phan", "chuong", "so", "lan", "ky", "tt"))
 _SYLLABLE = re.compile(
@@ -148,14 +151,14 @@ _I_Y = {"ki": "ky", "li": "ly", "mi": "my", "ti": "ty", "qui": "quy", "si": "sy"
 # Slash abbreviations, recognised before "/" splits them: "V/v" (về việc, the subject line).  "v.v." (etc.)
 # has no slash and stays as it is.
 _SLASHED = {"v/v": "ve viec"}
-# A number glued to its abbreviation ("QĐ1790", "CV5500", "BCĐ138") is split before the expansion.
+# A number glued to its abbreviation ("QĐ3579", "CV4321", "BCĐ247") is split before the expansion.
 _GLUED_NUMBER = re.compile(r"(?<=[a-z])(?=[0-9])")
 
 
 def tokens(text: str, known: frozenset[str] | set[str] | None = None) -> list[str]:
     """Folded, abbreviation-expanded tokens.  With ``known`` syllables, Telex leftovers are repaired first.
 
-    Document numbers keep their digits (``5500/ubnd-nc`` -> ``5500 uy ban nhan dan nc``).
+    Document numbers keep their digits (``4321/ubnd-vx`` -> ``4321 uy ban nhan dan vx``).
     """
     folded = " ".join(vni_fix(_SLASHED.get(w, w)) for w in fold(text).split()).replace("/", " ")
     folded = _GLUED_NUMBER.sub(" ", folded)

@@ -1,7 +1,7 @@
 """Recognition of document numbers in a question.
 
-"5500", "1395/QĐ-UBND", "Quyết định 1790", "công văn số 6000" are document numbers; "năm 2023",
-"giai đoạn 2021 - 2025", "22/11/2019", "Ban Chỉ đạo 138" and "lớp 10" are not.  A number the pack does not
+"4321", "2468/QĐ-UBND", "Quyết định 3579", "công văn số 6000" are document numbers; "năm 2023",
+"giai đoạn 2021 - 2025", "22/11/2019", "Ban Chỉ đạo 247" and "lớp 10" are not.  A number the pack does not
 know (1234, 6000, 999 ...) is reported as unknown so the engine declines instead of answering about a known
 document: an unknown number is never taken for a known one (no fuzzy matching of numbers).
 """
@@ -56,12 +56,12 @@ _DOC_SUFFIXES = {"qd", "ubnd", "cv", "nq", "ct", "tt", "nd", "kh", "bc", "tb", "
 class DocNumber:
     number: str
     known: bool
-    certain: bool  # written as a document number ("1790/QĐ", "Quyết định 999") rather than a bare number
+    certain: bool  # written as a document number ("3579/QĐ", "Quyết định 999") rather than a bare number
 
 
 class NumberRecognizer:
     """Finds document numbers; ``known`` are the pack's documents, ``other`` numbers that occur in the
-    directive without being documents (committee 138, years ...)."""
+    directive without being documents (committee 247, years ...)."""
 
     def __init__(self, known: Iterable[str], other: Iterable[str] = ()) -> None:
         self.known = {str(k).lstrip("0") for k in known}
@@ -85,6 +85,9 @@ class NumberRecognizer:
                 continue
             if year_like and not (suffix and suffix[0] in _DOC_SUFFIXES) and _in_range(folded, m):
                 continue
+            after = folded[m.end() :].split()[:1]
+            if after and after[0] in _AMOUNT_UNITS and not certain:
+                continue  # "500 triệu", "2 tỷ đồng": a sum of money, never a document number
             if digits in self.known:
                 out.append(DocNumber(digits, True, certain))
                 continue
@@ -93,6 +96,9 @@ class NumberRecognizer:
             if certain or len(digits) >= 3:
                 out.append(DocNumber(digits, False, certain))
         return out
+
+
+_AMOUNT_UNITS = frozenset(("trieu", "ty", "nghin", "ngan", "dong", "vnd", "tram", "chuc"))
 
 
 def _in_range(folded: str, m: re.Match[str]) -> bool:

@@ -31,7 +31,16 @@ except ImportError:  # pragma: no cover
 
 __all__ = ["DEFAULT_PACK_DIR", "Entry", "Pack", "PackError", "Passage", "Source", "Unit", "load_pack"]
 
-DEFAULT_PACK_DIR = Path(__file__).resolve().parent / "packs" / "5500-UBND-NC"
+PACKS_DIR = Path(__file__).resolve().parent / "packs"
+
+
+def _default_pack_dir() -> Path:
+    """The built-in pack: the (first) folder of ``knowledge/packs/`` that has a ``pack.yaml``."""
+    found = sorted(p.parent for p in PACKS_DIR.glob("*/pack.yaml"))
+    return found[0] if found else PACKS_DIR
+
+
+DEFAULT_PACK_DIR = _default_pack_dir()
 
 
 def default_pack_dir() -> Path:
@@ -65,9 +74,18 @@ class Unit:
 
 @dataclass(frozen=True, slots=True)
 class Passage:
+    """A numbered item, bullet or table row; the optional fields come from ``passages.yaml`` when the pack
+    has them (an ingested pack does; see the contract in ``knowledge/README.md``)."""
+
     id: str
     ref: str
     text: str
+    kind: str | None = None  # header | ground | addressee | body | table_row | signature | recipients
+    section: tuple[str, ...] = ()  # headings above it, outermost first
+    bodies: tuple[str, ...] = ()  # bodies named in it
+    lead: str | None = None  # the body that leads ("chủ trì")
+    deadlines: tuple[str, ...] = ()  # verbatim deadline phrases
+    topics: tuple[str, ...] = ()  # duty | reporting | deadline | funding
 
 
 @dataclass(slots=True)
@@ -122,7 +140,7 @@ class Pack:
         return next((u for u in self.units if u.standing_office), None)
 
     def known_numbers(self) -> dict[str, dict[str, Any]]:
-        """Document numbers the pack knows (``"1395" -> document dict``)."""
+        """Document numbers the pack knows (``"2468" -> document dict``)."""
         return {str(d["id"]): d for d in self.documents}
 
     def source(self, spec: dict[str, Any]) -> Source:
@@ -169,12 +187,20 @@ def _source(spec: dict[str, Any], passages: dict[str, Passage], document: str) -
 _WS = re.compile(r"\s+")
 
 
+def _strs(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(x) for x in value if x)
+
+
 def _clean(text: str) -> str:
     return _WS.sub(" ", str(text)).strip()
 
 
 def load_pack(folder: str | os.PathLike[str] | None = None) -> Pack:
-    """Load a pack folder (default: ``$KNOWLEDGE_PACK`` -- the bot's setting -- or the embedded 5500/UBND-NC
+    """Load a pack folder (default: ``$KNOWLEDGE_PACK`` -- the bot's setting -- or the embedded 4321/UBND-VX
     pack)."""
     folder = Path(folder or os.environ.get("KNOWLEDGE_PACK") or DEFAULT_PACK_DIR)
     if not (folder / "pack.yaml").is_file():
@@ -185,7 +211,17 @@ def load_pack(folder: str | os.PathLike[str] | None = None) -> Pack:
     passages: dict[str, Passage] = {}
     pdata = _read_yaml(folder / "passages.yaml") if (folder / "passages.yaml").is_file() else {}
     for p in (pdata or {}).get("passages", []):
-        passages[str(p["id"])] = Passage(str(p["id"]), str(p["ref"]), _clean(p["text"]))
+        passages[str(p["id"])] = Passage(
+            str(p["id"]),
+            str(p["ref"]),
+            _clean(p["text"]),
+            kind=str(p["kind"]) if p.get("kind") else None,
+            section=_strs(p.get("section")),
+            bodies=_strs(p.get("bodies")),
+            lead=str(p["lead"]) if p.get("lead") else None,
+            deadlines=_strs(p.get("deadlines")),
+            topics=_strs(p.get("topics")),
+        )
 
     units: list[Unit] = []
     udata = _read_yaml(folder / "units.yaml") if (folder / "units.yaml").is_file() else {}

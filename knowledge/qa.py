@@ -22,18 +22,41 @@ Every answer carries its sources (document, reference, verbatim quote).
 
 from __future__ import annotations
 
-import json
+import datetime as dt
+import itertools
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from knowledge import lexicon
 from knowledge.analyze import Analysis, Analyzer, ref_head
+from knowledge.answer import Answer, dumps
+from knowledge.botuse import BotHelp
+from knowledge.followup import resolve
 from knowledge.index import Index
+from knowledge.meta import MetaFacts
 from knowledge.normalize import fold, nfc, tokens
 from knowledge.pack import Entry, Pack, Source, Unit
+from knowledge.passages import PassageAnswerer
+from knowledge.premise import PremiseChecker
+from knowledge.question import AMOUNT_UNITS, META_SLOTS, Question, read, split_contact
+from knowledge.temporal import period_answer
 
-__all__ = ["Answer", "QAEngine"]
+__all__ = ["Answer", "QAEngine", "dumps"]
+
+# Words of a question about money ("tiền", "triệu", "mức chi", "phân bổ"): not foreign to a document that
+# speaks of funding.
+MONEY_VOCAB = (
+    frozenset(
+        w
+        for p in (*lexicon.MONEY_WORDS, *lexicon.AMOUNT_PHRASES, *lexicon.AMOUNT_QUANTIFIERS)
+        for w in p.split()
+    )
+    - {"luong", "gia", "thue", "phi"}
+    | AMOUNT_UNITS
+    | {"cap", "phan", "bo", "tong", "moi", "muc", "chi"}
+)
+SLOT_WORDS = {k: frozenset(w for p in v for w in p) for k, v in META_SLOTS.items()}
 
 MAX_QUESTION = 2000  # characters considered; longer input is cut (the channels refuse far shorter ones)
 TOPICS_BY_CATEGORY = ("funding", "duties", "reporting", "addressees")
@@ -46,59 +69,13 @@ SELF_TOPIC = 1.1  # a per-unit topic entry when the asker speaks of their own un
 CATCH_CONFIDENCE = 0.5  # confidence of an entry reached through its ``catch`` phrase
 
 
-@dataclass(slots=True)
-class Answer:
-    """The engine's reply.
-
-    ``kind``: "answer" (a fact of the pack), "decline" (out of scope / below threshold), "unknown_document",
-    "amount" (asks for a sum the directive does not state: declined with a pointer), "not_stated" (a person:
-    who holds an office now, or personal details -- declined, naming the signer), "greeting", "thanks",
-    "help".  ``answered`` is True only for "answer".  ``context`` is a small JSON-serializable dict to pass
-    back with the same user's next question (follow-ups like "còn Sở Y tế thì sao?").
-    """
-
-    text: str
-    answered: bool
-    confidence: float
-    sources: list[Source] = field(default_factory=list)
-    suggestions: list[str] = field(default_factory=list)
-    context: dict[str, Any] = field(default_factory=dict)
-    kind: str = "answer"
-    entry_id: str | None = None
-
-    @property
-    def declined(self) -> bool:
-        """True when the bot could not answer a real question (what the question log should flag)."""
-        return self.kind in ("decline", "unknown_document", "amount", "not_stated")
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "answer": self.text,
-            "answered": self.answered,
-            "confidence": round(self.confidence, 3),
-            "sources": [s.to_json() for s in self.sources],
-            "suggestions": list(self.suggestions),
-        }
-
-    def render(self, sources: bool = True, suggestions: bool = True) -> str:
-        """Plain text for a channel: the answer, its sources, then suggested questions."""
-        parts = [self.text]
-        if sources and self.sources:
-            lines = ["Nguồn:"]
-            for s in self.sources:
-                lines.append(f"- {s.document}, {s.ref}: «{s.quote}»")
-            parts.append("\n".join(lines))
-        if suggestions and self.suggestions:
-            parts.append("Bạn có thể hỏi:\n" + "\n".join(f"- {q}" for q in self.suggestions))
-        return "\n\n".join(parts)
-
-
 class QAEngine:
     """Answers questions about one pack.  Thread-safe after construction (no mutable state per call)."""
 
     threshold = 0.40
 
-    def __init__(self, pack: Pack) -> None:
+    def __init__(self, pack: Pack, clock: Callable[[], dt.date] | None = None) -> None:
+        """``clock``: today's date (tests inject one; the bot passes ``today`` per question)."""
         self.pack = pack
         self.analyzer = Analyzer(pack)
         self.entries: list[Entry] = list(pack.entries)
@@ -108,6 +85,18 @@ class QAEngine:
             for q in e.questions:
                 docs.append((i, self.analyzer.analyze(q).features))
         self.index = Index(docs, boost=lexicon.QUESTION_BOOST)
+        self.clock = clock or dt.date.today
+        self.facts = MetaFacts(pack)
+        self.premises = PremiseChecker(self.facts)
+        self.passages = PassageAnswerer(pack, self.facts)
+        self.bot_help = BotHelp()
+        self.main = str(pack.meta.get("number_short") or str(pack.meta.get("number", "")).split("/")[0])
+        self.doc_names = {
+            str(d.get("id")): f"{str(d.get('kind') or 'văn bản').capitalize()} số {d.get('number')}"
+            for d in pack.documents
+            if d.get("id")
+        }
+        self.doc_names.setdefault(self.main, self.facts.label)
         # What each entry can speak about: the words of its phrasings and of its answer.  A question word
         # the pack knows but the chosen entry never mentions ("kinh phí" for the entry on the letter's
         # basis) means the entry answers another question (see _content_fit).
@@ -137,7 +126,14 @@ class QAEngine:
         self.known_offices = sorted({tuple(tokens(str(o))) for o in offices}, key=len, reverse=True)
 
     # -- public -----------------------------------------------------------------------------------------
-    def answer(self, question: str, unit: str | None = None, context: dict[str, Any] | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        unit: str | None = None,
+        context: dict[str, Any] | None = None,
+        today: dt.date | None = None,
+    ) -> Answer:
+        """``today``: the date the question is asked (the bot's clock); default the system date."""
         question = nfc(str(question or ""))[:MAX_QUESTION].strip()
         context = context if isinstance(context, dict) else {}
         asker = self._resolve_unit(unit)
@@ -150,25 +146,150 @@ class QAEngine:
         if social is not None:
             social.context = dict(context)  # small talk does not break a follow-up chain
             return social
+        question = resolve(question, context, self.doc_names)
+        first, asks_contact = split_contact(question)
+        a = self.analyzer.analyze(first)
+        q = read(first, a.toks)
+        q.contact_too = q.contact_too or asks_contact
+        answer = self._pipeline(a, q, asker, unit, context, today or self.clock())
+        if answer.answered:
+            answer.context = self._context_of(answer, a, q)
+        elif not answer.context:
+            answer.context = dict(context)
+        return answer
 
-        a = self.analyzer.analyze(question)
+    def _pipeline(
+        self,
+        a: Analysis,
+        q: Question,
+        asker: Unit | None,
+        unit: str | None,
+        context: dict[str, Any],
+        today: dt.date,
+    ) -> Answer:
+        names_doc = bool(a.docs)
+        helped = self.bot_help.match(a.toks, bool(a.units or a.categories or names_doc))
+        if helped is not None:
+            return helped
         if a.unknown_docs and not a.known_docs:
             return self._unknown_document(a)
+        other_doc = bool(a.known_docs - {self.main})
+        if q.period_status and not other_doc:
+            later = [y for y in q.years if y > today.year]
+            return period_answer(self.facts, today, later[0] if later else None)
+        premise = self.premises.check(q, lambda: self._funding_pointer(a, asker), other_doc=other_doc)
+        if premise is not None:
+            return premise
         if a.personal:
             return self._not_stated(a, "personal")
         if self._asks_office_holder(a):
             return self._not_stated(a, "holder")
         if a.lower_level and not a.units:
             return self._not_stated(a, "lower_level")
+        if a.amount and [w for w in a.foreign if w not in MONEY_VOCAB]:
+            return self._decline(a, [], 0.0)  # "giá vàng", "lương cơ sở": a sum of something else
         if a.amount or (
             context.get("amount") and a.follow_up and (a.units or a.categories) and not a.foreign
         ):
             # "còn Sở Y tế thì sao?" after an amount question asks the same about Sở Y tế
             return self._amount(a, asker)
-        answer = self._answer(a, asker, context)
-        if not answer.answered and not answer.context:
-            answer.context = dict(context)
+        if q.meta_slot and not other_doc and not (a.units or a.categories) and not q.topics:
+            meta = self.facts.answer(q.meta_slot)
+            if meta is not None and self._fits(meta, a, q.meta_slot):
+                return self._with_contact(meta, q)
+        duties = self.topic_entry.get("duties")
+        if duties is not None and (a.units or a.categories) and q.topics == ["duties"] and not a.foreign:
+            # "Công an tỉnh làm gì?", "huyện chúng tôi phải thực hiện những gì?": that unit's duties
+            return self._with_contact(self._render(duties, a, asker, 0.8, [], context), q)
+        answer = self._answer(a, asker, context) if self.entries else None
+        if answer is not None and (answer.answered or answer.kind != "decline"):
+            return self._with_contact(answer, q)
+        structural = self._structural(a, q, asker, unit)
+        if structural is not None:
+            return self._with_contact(structural, q)
+        if answer is not None:
+            return answer
+        return self._decline(a, [], 0.0)
+
+    def _fits(self, answer: Answer, a: Analysis, slot: str) -> bool:
+        """A header answer covers the question: every content word of the question is a word of the slot's
+        cues, of the document's label, or of the answer ("giai đoạn thí điểm" is not the document's period,
+        "dựa trên đề xuất của ai" is not its issuer)."""
+        cue = SLOT_WORDS.get(slot, frozenset())
+        said_toks = tokens(answer.text) + tokens(self.facts.label)
+        said = set(said_toks) | cue
+        if not all(t in said or t.isdigit() for t in a.content):
+            return False
+        pairs = {f"{x} {y}" for x, y in itertools.pairwise(said_toks)}
+        az = self.analyzer
+        for x, y in itertools.pairwise(a.toks):
+            pair = f"{x} {y}"
+            if pair not in az.bigrams or pair in az.general_pairs or pair in pairs:
+                continue
+            if x in cue or y in cue:
+                continue
+            return False  # a word pair of the document that the answer does not speak of ("thí điểm")
+        return True
+
+    def _structural(self, a: Analysis, q: Question, asker: Unit | None, unit: str | None) -> Answer | None:
+        """The passages' answer (packs without entries, or questions no entry covers)."""
+        if len(a.foreign) >= 2 or (a.foreign and 3 * len(a.foreign) >= len(a.content)):
+            return None  # words the document does not contain: it is about something else
+        bodies = [u.name for u in a.units]
+        if not bodies and a.self_ref and (asker is not None or unit):
+            bodies = [asker.name if asker is not None else str(unit)]
+        if q.meta_slot and not bodies and not q.topics:
+            meta = self.facts.answer(q.meta_slot)
+            if meta is not None:
+                return meta
+        if self.entries:
+            # the entries (topics per unit category) already had their chance; passages only when they match
+            # a general question well
+            if a.foreign:
+                return None
+            found = self.passages.general(a.features, 0, len(a.content))
+            return found if found is not None and found.confidence >= 0.5 else None
+        return self.passages.answer(q, a.features, bodies, len(a.foreign), len(a.content))
+
+    def _with_contact(self, answer: Answer, q: Question) -> Answer:
+        """Two-part questions ("... ? nếu chưa rõ thì hỏi ai?"): the contact is part of the answer."""
+        if q.contact_too and self.facts.contact and self.facts.contact not in answer.text:
+            answer.text = f"{answer.text} Nếu chưa rõ, đề nghị liên hệ {self.facts.contact}."
         return answer
+
+    def _context_of(self, answer: Answer, a: Analysis, q: Question) -> dict[str, Any]:
+        """What the answer was about, for the next question's pronouns (and the engine's own follow-ups)."""
+        ctx = dict(answer.context or {})
+        name = str((self.pack.meta.get("signer") or {}).get("name") or "")
+        if name and name in answer.text:
+            ctx["person"] = name
+        docs = [d for d in a.known_docs if d != self.main]
+        if not docs:
+            docs = [
+                n for n in self.doc_names if n != self.main and re.search(rf"\b{re.escape(n)}\b", answer.text)
+            ]
+        ctx["doc"] = docs[0] if docs else self.main
+        if a.units and "unit" not in ctx:
+            ctx["unit"] = a.units[0].name
+        return ctx
+
+    def _funding_pointer(self, a: Analysis, asker: Unit | None) -> tuple[str, list[Source]]:
+        """What the document says about funding (for an amount it does not state)."""
+        entry = self.topic_entry.get("funding")
+        if entry is not None:
+            targets = self._targets(entry, a, asker, {})
+            if targets:
+                parts = [self._topic_text("funding", t) for t in targets[:3]]
+                sources = [x for _, src in parts for x in src]
+                return " ".join(t for t, _ in parts), [
+                    x for i, x in enumerate(sources) if x not in sources[:i]
+                ]
+            return entry.answer, list(entry.sources)
+        items = self.passages.topic_passages("funding")[:2]
+        if not items:
+            return "", []
+        text = " ".join(f"«{i.passage.text}» ({i.passage.ref})" for i in items)
+        return text, [Source(self.pack.document, i.passage.ref, i.passage.text[:240]) for i in items]
 
     def _answer(self, a: Analysis, asker: Unit | None, context: dict[str, Any]) -> Answer:
 
@@ -244,7 +365,7 @@ class QAEngine:
                 None,
             )
             if known is None:
-                # "Ban Chỉ đạo 138 do ai làm trưởng ban?": the rest of a known office named elsewhere
+                # "Ban Chỉ đạo 247 do ai làm trưởng ban?": the rest of a known office named elsewhere
                 if any(
                     k[: len(title)] == title
                     and len(k) > len(title)
@@ -286,7 +407,7 @@ class QAEngine:
                 if entry.topic == "document":
                     # the question names this decision: its summary (date, signer, title) is the best we have
                     score = max(score, 0.5)
-            elif entry.doc != "5500" or known - {"5500"}:
+            elif entry.doc != main or known - {main}:
                 score *= 0.55
         return score
 
@@ -504,34 +625,27 @@ class QAEngine:
         )
 
     def _amount(self, a: Analysis, asker: Unit | None) -> Answer:
-        """Declined (the letter states no sum), pointing to the funding provision: the one of the unit named
-        (or the asker's own unit when they say "chúng tôi"), else the general rule."""
+        """A sum the document does not state: the silence said plainly, with the funding provision (the one
+        of the unit named, or the asker's own unit when they say "chúng tôi", else the general rule).
+        Grounded
+        in the document, so ``answered`` is True."""
+        pointer_text, sources = self._funding_pointer(a, asker)
+        pointer = f" Về nguồn kinh phí, văn bản chỉ nêu: {pointer_text}" if pointer_text else ""
+        text = f"Văn bản {self.number} không nêu số tiền hay mức chi cụ thể.{pointer}" + (
+            "" if pointer_text else " Văn bản không quy định nguồn kinh phí."
+        )
         entry = self.topic_entry.get("funding")
-        targets: list[Unit | str] = []
+        ctx: dict[str, Any] = {"entry": entry.id, "amount": True} if entry is not None else {"amount": True}
         if entry is not None:
             targets = self._targets(entry, a, asker, {})
-        if entry is not None and targets:
-            parts = [self._topic_text("funding", t) for t in targets[:3]]
-            pointer_text = " ".join(t for t, _ in parts)
-            sources = [x for _, src in parts for x in src]
-            sources = [x for i, x in enumerate(sources) if x not in sources[:i]]
-        else:
-            pointer_text = entry.answer if entry else ""
-            sources = list(entry.sources) if entry else []
-        pointer = f" Về nguồn kinh phí, công văn chỉ nêu: {pointer_text}" if pointer_text else ""
-        text = (
-            f"Xin lỗi, văn bản {self.number} không nêu số tiền hay mức chi cụ thể nên tôi không trả lời được "
-            f"câu hỏi này.{pointer}"
-        )
-        ctx: dict[str, Any] = {"entry": entry.id, "amount": True} if entry is not None else {}
-        if ctx and targets:
-            ctx["unit" if isinstance(targets[0], Unit) else "category"] = (
-                targets[0].name if isinstance(targets[0], Unit) else targets[0]
-            )
+            if targets:
+                ctx["unit" if isinstance(targets[0], Unit) else "category"] = (
+                    targets[0].name if isinstance(targets[0], Unit) else targets[0]
+                )
         return Answer(
             text=text,
-            answered=False,
-            confidence=0.0,
+            answered=True,
+            confidence=0.7,
             sources=sources,
             suggestions=self.default_suggestions,
             context=ctx,
@@ -672,7 +786,3 @@ def _capitalize(text: str) -> str:
 
     text = re.sub(r"(^|[.!?]\s+)(\w)", up, text)
     return text
-
-
-def dumps(answer: Answer) -> str:
-    return json.dumps(answer.to_json(), ensure_ascii=False)

@@ -4,7 +4,7 @@
   on normalized tokens: exact phrase matches, longest first, non-overlapping.  Typos are repaired before, by
   the engine's token corrector, so this stays exact and fast.
 * :meth:`UnitMatcher.match` ranks units for a text that *is* a unit name (registration: "binh son",
-  "So KH&DT", "UBND huyen Son Ha", "Công an tinh Quang Ngai"): exact phrases score 100, otherwise fuzzy
+  "So KH&DT", "UBND huyen Son Ha", "Công an tinh Phu Yen"): exact phrases score 100, otherwise fuzzy
   similarity (rapidfuzz) of the folded strings.
 
 Every name and alias goes through :func:`knowledge.normalize.tokens`, the same pipeline as the text, so
@@ -30,7 +30,7 @@ T = TypeVar("T")
 
 _PREFIXES = ("uy ban nhan dan ",)
 # Trailing place words officials drop in speech: "Hội Nông dân tỉnh" -> "Hội Nông dân", "Đài Truyền hình
-# Quảng Ngãi" -> "Đài Truyền hình".  Matched on the written form (with diacritics): "tỉnh" (province) is a
+# Phú Yên" -> "Đài Truyền hình".  Matched on the written form (with diacritics): "tỉnh" (province) is a
 # place word, "Tịnh" in "Sơn Tịnh" is part of a name.
 _TRAILER = re.compile(r"\s+(?:tỉnh\s+quảng\s+ngãi|quảng\s+ngãi|tỉnh)\s*$")
 # Bodies that exist at every level (commune police, district inspectorate, ...): without "tỉnh" they do not
@@ -51,11 +51,11 @@ _LEVELLESS: frozenset[str] = frozenset(
     }
 )
 
-# --- mixed full / initialled names ("Sở Văn hóa TT&DL", "Sở LĐTB và XH", "Ban QL KKT Dung Quất") ------------
+# --- mixed full / initialled names ("Sở Văn hóa TT&DL", "Sở LĐTB và XH", "Ban QL KKT Vân Phong") ------------
 # A written name is cut into its head (first word and the lower-case syllables after it: "Sở", "Ban", "Bộ",
 # "Liên đoàn"), field groups (split at ",", "&", "-", "và") and, inside a group, segments that start at a
 # capitalised syllable (Vietnamese capitalises the first syllable of each component of an organisation's name:
-# "Quản lý | Khu kinh tế | Dung Quất").  Runs of capitalised syllables are proper names ("Dung Quất", "Công
+# "Quản lý | Khu kinh tế | Vân Phong").  Runs of capitalised syllables are proper names ("Vân Phong", "Công
 # Thương") and are never initialled.
 _GROUP_SEP = re.compile(r"\s*[,&\-–]\s*|\s+và\s+")
 _CASED_TRAILER = re.compile(r"\s+(?:tỉnh\s+quảng\s+ngãi|quảng\s+ngãi|tỉnh)\s*$", re.IGNORECASE)
@@ -65,7 +65,7 @@ _MAX_VARIANTS = 2048  # per cut of a written form (the longest registry name giv
 @dataclass(slots=True)
 class _Segment:
     words: list[str]
-    proper: bool = False  # a proper name ("Dung Quất"): always written in full
+    proper: bool = False  # a proper name ("Vân Phong"): always written in full
     lower: bool = False  # starts lower-case after a separator ("các"): kept as written
     group_start: bool = False  # a separator ("," "&" "-" "và") precedes it
 
@@ -106,9 +106,9 @@ def initialled_forms(written: str) -> list[tuple[str, frozenset[str], int]]:
     ("&", "-", "," fold to spaces, so the separators are " " and " va "; initialled neighbours may be glued).
     Each group initials to the first letters of its syllables (``đ`` -> ``d``).  At least one segment is
     initialled; names written with abbreviations ("Sở KH&ĐT") and names without an initialable segment
-    ("UBND huyện Bình Sơn", "Sở Công Thương") give nothing.  The trailing "tỉnh" / "Quảng Ngãi" is kept and
+    ("UBND huyện Bình Sơn", "Sở Công Thương") give nothing.  The trailing "tỉnh" / "Phú Yên" is kept and
     dropped.  A form cut before a separator is also derived when it keeps two segments ("Ban QL KKT Dung
-    Quất" from "Ban Quản lý Khu kinh tế Dung Quất và các Khu công nghiệp Quảng Ngãi").
+    Quất" from "Ban Quản lý Khu kinh tế Vân Phong và các Khu công nghiệp Phú Yên").
     """
     written = " ".join(modern_tones(written).split())
     words = written.split()
@@ -244,7 +244,7 @@ class UnitMatcher:
         explicit: dict[tuple[str, ...], Unit], blocked: set[tuple[str, ...]]
     ) -> tuple[dict[tuple[str, ...], Unit], dict[tuple[str, ...], Unit], frozenset[str]]:
         """Short forms officials type, derived from the registry: the name without its trailing "tỉnh" /
-        "Quảng Ngãi" ("Hội Nông dân"), a department's name cut before "và" or a comma ("Sở Giáo dục",
+        "Phú Yên" ("Hội Nông dân"), a department's name cut before "và" or a comma ("Sở Giáo dục",
         "Sở Văn hóa") or after its first two-syllable word ("Sở Giao thông"), and "ngành ..." for a
         department ("ngành y tế").  A short form is kept only when it names exactly one unit, is not an
         explicit form of another unit, has at least two syllables and is not a reserved (category) or

@@ -82,7 +82,14 @@ def batch(
     engine: Any, stdin: TextIO, stdout: TextIO, *, json_out: bool = True, default_unit: str | None = None
 ) -> int:
     """One JSON object out per input line, same order.  A malformed line gets a declined answer with an error
-    message instead of stopping the batch (the caller counts lines)."""
+    message instead of stopping the batch (the caller counts lines).
+
+    Conversations: a line may carry ``"session": "<id>"``; consecutive lines with the same session share
+    context (each answer's ``context`` is passed with the next question of that session), so follow-ups
+    ("ông ấy giữ chức vụ gì?") can be scored from the command line.  A line without a session, or with an
+    explicit ``"context"``, is answered on its own (or with that context)."""
+    session_id: str | None = None
+    session_ctx: dict[str, Any] | None = None
     for line in stdin:
         if not line.strip():
             continue
@@ -94,11 +101,13 @@ def batch(
             if not isinstance(question, str) or not question.strip():
                 raise ValueError('thiếu trường "question" (chuỗi)')
             unit = row.get("unit") or default_unit
-            ans = engine.answer(
-                question,
-                unit=unit if isinstance(unit, str) else None,
-                context=row.get("context") if isinstance(row.get("context"), dict) else None,
-            )
+            session = row.get("session")
+            session = str(session) if isinstance(session, (str, int)) and session != "" else None
+            context = row.get("context") if isinstance(row.get("context"), dict) else None
+            if context is None and session is not None and session == session_id:
+                context = session_ctx
+            ans = engine.answer(question, unit=unit if isinstance(unit, str) else None, context=context)
+            session_id, session_ctx = session, (dict(ans.context or {}) if session is not None else None)
             out = ans.to_json()
         except ValueError as exc:
             why = str(exc) if not isinstance(exc, json.JSONDecodeError) else f"không phải JSON ({exc.msg})"

@@ -1,0 +1,60 @@
+"""Questions about using the bot itself ("làm sao để nộp báo cáo?", "tôi muốn đổi đơn vị"): answered with
+the command to use, from ``knowledge/data/bot_help.yaml`` -- the bot's own help, never a document's words
+(such answers carry no source).  A question that names a unit, a category or a document number is about the
+directive, not about the bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from knowledge.answer import Answer
+from knowledge.lexicon import load_data
+from knowledge.normalize import tokens
+from knowledge.question import has
+
+__all__ = ["BotHelp"]
+
+BOT_WORDS = (("bot",), ("he", "thong"), ("tro", "ly"), ("ung", "dung"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Topic:
+    id: str
+    groups: tuple[tuple[tuple[str, ...], ...], ...]
+    strong: tuple[tuple[str, ...], ...]
+    text: str
+
+
+def _phr(items: object) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(tokens(str(x))) for x in (items or []))  # type: ignore[attr-defined]
+
+
+class BotHelp:
+    def __init__(self) -> None:
+        data = load_data("bot_help.yaml")
+        self.intent = _phr(data.get("intent"))
+        self.topics = [
+            _Topic(
+                id=str(t["id"]),
+                groups=tuple(_phr(g) for g in t.get("all", [])),
+                strong=_phr(t.get("strong")),
+                text=" ".join(str(t["text"]).split()),
+            )
+            for t in data.get("topics", [])
+        ]
+
+    def match(self, toks: list[str], about_directive: bool) -> Answer | None:
+        """The help answer for a question on using the bot, else ``None``.  ``about_directive``: the
+        question names a unit, category or document (then only an explicit mention of the bot counts)."""
+        if about_directive and not any(has(toks, w) for w in BOT_WORDS):
+            return None
+        for topic in self.topics:
+            strong = any(has(toks, p) for p in topic.strong)
+            if not strong and not all(any(has(toks, p) for p in g) for g in topic.groups):
+                continue
+            if not strong and not any(has(toks, p) for p in self.intent):
+                continue
+            return Answer(
+                text=topic.text, answered=True, confidence=0.9, kind="bot_help", entry_id=f"bot:{topic.id}"
+            )
+        return None

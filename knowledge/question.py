@@ -1,0 +1,178 @@
+"""What a question asks: its type, the slot asked for, and the facts it asserts (entities).
+
+``read(text, toks) -> Question`` is pure and cheap (phrase look-ups on the folded, abbreviation-expanded
+tokens that :class:`knowledge.analyze.Analyzer` already made).  The phrase lists are data
+(``knowledge/data/questions.yaml``).  Entities:
+
+* amounts -- a number followed by "triệu", "tỷ", "đồng" ... ("500 triệu" is money, never document 500);
+* dates (dd/mm/yyyy, "ngày d tháng m năm y") and years; periods ("2016 - 2020");
+* frequencies ("hằng quý", "6 tháng một lần"), canonical forms;
+* titles ("Phó Chủ tịch") and capitalised person names written in the question;
+* places: "tỉnh X" / "thành phố X" as written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from knowledge.lexicon import load_data
+from knowledge.normalize import fold, tokens
+
+__all__ = ["Question", "read"]
+
+_D = load_data("questions.yaml")
+
+
+def _phrases(items: object) -> list[tuple[str, ...]]:
+    out = {tuple(tokens(str(x))) for x in (items or [])}  # type: ignore[attr-defined]
+    return sorted((p for p in out if p), key=len, reverse=True)
+
+
+META_SLOTS: dict[str, list[tuple[str, ...]]] = {k: _phrases(v) for k, v in _D["meta_slots"].items()}
+TOPIC_SLOTS: dict[str, list[tuple[str, ...]]] = {k: _phrases(v) for k, v in _D["topic_slots"].items()}
+TOPIC_WORDS: dict[str, list[tuple[str, ...]]] = {k: _phrases(v) for k, v in _D["topic_words"].items()}
+YESNO_TAILS = _phrases(_D["yesno_tails"])
+YESNO_HEADS = _phrases(_D["yesno_heads"])
+COMPARE = _phrases(_D["compare"])
+SECOND_CONTACT = _phrases(_D["second_contact"])
+PERIOD_STATUS = _phrases(_D["period_status"])
+FREQUENCIES: dict[str, list[tuple[str, ...]]] = {k: _phrases(v) for k, v in _D["frequencies"].items()}
+AMOUNT_UNITS = frozenset(fold(str(x)).split()[0] for x in _D["amount_units"])
+TITLES = _phrases(_D["titles"])
+REFERENCES: dict[str, list[tuple[str, ...]]] = {k: _phrases(v) for k, v in _D["references"].items()}
+# as typed (folded only, no abbreviation expansion): follow-up resolution rewrites the written question
+REFERENCES_WRITTEN: dict[str, list[tuple[str, ...]]] = {
+    k: sorted({tuple(fold(str(x)).split()) for x in v}, key=len, reverse=True)
+    for k, v in _D["references"].items()
+}
+DOCUMENT_KINDS = _phrases(_D["document_kinds"])
+
+_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*((?:19|20)\d\d)(?!\d)")
+_DATE_WORDS = re.compile(r"ngay (\d{1,2}) thang (\d{1,2})(?: nam ((?:19|20)\d\d))?")
+_MONTH_YEAR = re.compile(r"(?<![\d/])(\d{1,2})\s*/\s*((?:19|20)\d\d)(?!\d)")
+_YEAR = re.compile(r"(?<![\d/])((?:19|20)\d\d)(?![\d/])")
+_PERIOD = re.compile(r"((?:19|20)\d\d)\s*(?:-|–|đến|tới|den|toi)\s*((?:19|20)\d\d)", re.IGNORECASE)
+_AMOUNT = re.compile(r"(\d[\d.,]*)\s*(trieu|ty|nghin|ngan|dong|vnd)\b")
+# "tỉnh Nghệ An", "thành phố Hà Nội", "TP. Hồ Chí Minh": a place as written (capitalised words).
+_PLACE = re.compile(
+    r"(?:tỉnh|thành phố|TP\.?|Tỉnh|Thành phố)\s+((?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][\wÀ-ỹ]*\s?){1,4})", re.UNICODE
+)
+_NAME = re.compile(r"(?:[A-ZĐ][a-zà-ỹđ]+\s){1,3}[A-ZĐ][a-zà-ỹđ]+", re.UNICODE)
+
+
+@dataclass(slots=True)
+class Question:
+    toks: list[str]
+    meta_slot: str | None = None
+    topics: list[str] = field(default_factory=list)
+    yesno: bool = False
+    compare: bool = False
+    contact_too: bool = False  # a second part: "... nếu chưa rõ thì hỏi ai?"
+    period_status: bool = False
+    amounts: list[str] = field(default_factory=list)  # "500 triệu"
+    dates: list[tuple[int, int, int | None]] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    periods: list[tuple[int, int]] = field(default_factory=list)
+    frequencies: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)  # folded
+    names: list[str] = field(default_factory=list)  # as written
+    places: list[str] = field(default_factory=list)  # as written
+    references: dict[str, bool] = field(default_factory=dict)  # person / document / unit pronouns
+
+    @property
+    def asserts(self) -> bool:
+        """A yes/no question with something checkable in it."""
+        return self.yesno and bool(
+            self.amounts
+            or self.dates
+            or self.years
+            or self.periods
+            or self.frequencies
+            or self.titles
+            or self.names
+            or self.places
+        )
+
+
+def has(toks: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(toks[i : i + n]) == phrase for i in range(len(toks) - n + 1))
+
+
+def first(toks: list[str], groups: dict[str, list[tuple[str, ...]]]) -> str | None:
+    for key, phrases in groups.items():
+        if any(has(toks, p) for p in phrases):
+            return key
+    return None
+
+
+def _yesno(toks: list[str]) -> bool:
+    if not toks:
+        return False
+    for p in YESNO_TAILS:
+        if len(p) <= len(toks) and tuple(toks[-len(p) :]) == p:
+            # "... có ... không": a bare trailing "không" needs a "có" / "đã" / "phải" before it, or a
+            # checkable claim; "a", "chu", "nhi" need a claim (decided by the caller through ``asserts``)
+            return True
+    return any(tuple(toks[: len(p)]) == p for p in YESNO_HEADS) or any(
+        has(toks, p) for p in (("dung", "khong"), ("phai", "khong"), ("dung", "chua"))
+    )
+
+
+def read(text: str, toks: list[str]) -> Question:
+    q = Question(toks=toks)
+    q.meta_slot = first(toks, META_SLOTS)
+    q.topics = [k for k, ps in TOPIC_SLOTS.items() if any(has(toks, p) for p in ps)]
+    q.yesno = _yesno(toks)
+    q.compare = any(has(toks, p) for p in COMPARE)
+    q.contact_too = any(has(toks, p) for p in SECOND_CONTACT)
+    q.period_status = any(has(toks, p) for p in PERIOD_STATUS)
+    q.frequencies = [k for k, ps in FREQUENCIES.items() if any(has(toks, p) for p in ps)]
+    q.titles = [" ".join(p) for p in TITLES if has(toks, p)]
+    # "phó chủ tịch" contains "chủ tịch": keep the longest only
+    q.titles = [t for t in q.titles if not any(t != u and f" {t}" in f" {u}" for u in q.titles)]
+    q.references = {k: True for k, ps in REFERENCES.items() if any(has(toks, p) for p in ps)}
+    written_folded = fold(text)
+    for m in _AMOUNT.finditer(written_folded):
+        q.amounts.append(f"{m.group(1)} {m.group(2)}")
+    raw = text
+    for m in _DATE.finditer(raw):
+        q.dates.append((int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    for m in _DATE_WORDS.finditer(written_folded):
+        q.dates.append((int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None))
+    for m in _PERIOD.finditer(text):
+        q.periods.append((int(m.group(1)), int(m.group(2))))
+    in_dates = {d[2] for d in q.dates if d[2]} | {y for p in q.periods for y in p}
+    for m in _YEAR.finditer(re.sub(r"\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}", " ", raw)):
+        y = int(m.group(1))
+        if y not in in_dates:
+            q.years.append(y)
+    for m in _MONTH_YEAR.finditer(re.sub(r"\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}", " ", raw)):
+        q.dates.append((0, int(m.group(1)), int(m.group(2))))
+    q.places = [" ".join(m.group(1).split()) for m in _PLACE.finditer(text)]
+    q.names = [m.group(0) for m in _NAME.finditer(text) if len(m.group(0).split()) >= 2]
+    return q
+
+
+def mentions_topic(text_toks: list[str], topic: str) -> bool:
+    """The passage words mark this topic (for packs whose passages carry no ``topics``)."""
+    return any(has(text_toks, p) for p in TOPIC_WORDS.get(topic, ()))
+
+
+def split_contact(question: str) -> tuple[str, bool]:
+    """ "Sở Y tế dùng kinh phí nào? Nếu chưa rõ thì hỏi ai?" -> ("Sở Y tế dùng kinh phí nào?", True): a second
+    part asking whom to contact is answered apart (the pack's contact), the first part on its own."""
+    words = question.split()
+    folded = [fold(w) for w in words]
+    for i in range(1, len(words)):
+        if folded[i] not in ("neu", "hoi", "lien", "con", "va", "thi") and not words[i - 1].endswith(
+            ("?", ",", ";")
+        ):
+            continue
+        rest = [w for w in folded[i:] if w]
+        if any(has(rest, p) for p in SECOND_CONTACT) and len(rest) <= 9:
+            head = " ".join(words[:i]).rstrip(",;")
+            if len(head.split()) >= 2:
+                return head, True
+    return question, False
