@@ -371,13 +371,15 @@ _LOWER_FOLDED = re.compile(
     + "|".join(lexicon.LOWER_LEVELS)
     + r")\b(?! hoi)"
 )
+# two level words together: "xã, phường", "phường xã", "xã phường thị trấn"
+_LOWER_PAIR = re.compile(r"\b(?:xa phuong|phuong xa|xa thi tran|xa phuong thi tran)\b")
 _LOWER_NAMED = re.compile(r"(?<!\w)(?:xã|phường|thị trấn) (\w)", re.IGNORECASE)
 
 
 def _lower_level(joined: str, written: str) -> bool:
     """ "công an xã", "UBND phường", "cấp xã" (folded), or "xã Tịnh Khê" (a capitalised name after the level
     word in the written question; "thị xã Đức Phổ" is a district)."""
-    if _LOWER_FOLDED.search(joined):
+    if _LOWER_FOLDED.search(joined) or _LOWER_PAIR.search(joined):
         return True
     for m in _LOWER_NAMED.finditer(modern_tones(written)):
         before = written[: m.start()].lower().rstrip()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from knowledge.answer import Answer
-from knowledge.lexicon import load_data
+from knowledge.lexicon import GENERAL, load_data
 from knowledge.normalize import tokens
 from knowledge.question import has
 
@@ -33,6 +33,14 @@ class BotHelp:
     def __init__(self) -> None:
         data = load_data("bot_help.yaml")
         self.intent = _phr(data.get("intent"))
+        self.words = frozenset(
+            w for t in data.get("topics", []) for g in t.get("all", []) for p in g for w in tokens(p)
+        )
+        self.words |= frozenset(w for p in self.intent for w in p)
+        self.strong_words = frozenset(
+            w for t in data.get("topics", []) for p in t.get("strong", []) for w in tokens(p)
+        ) | frozenset(w for p in self.intent for w in p)
+        self.words |= self.strong_words
         self.topics = [
             _Topic(
                 id=str(t["id"]),
@@ -43,13 +51,22 @@ class BotHelp:
             for t in data.get("topics", [])
         ]
 
-    def match(self, toks: list[str], about_directive: bool) -> Answer | None:
+    def match(
+        self, toks: list[str], about_directive: bool, known: frozenset[str] = frozenset()
+    ) -> Answer | None:
         """The help answer for a question on using the bot, else ``None``.  ``about_directive``: the
-        question names a unit, category or document (then only an explicit mention of the bot counts)."""
+        question names a unit, category or document (then only an explicit mention of the bot counts);
+        ``known``: the pack's words -- a word neither the pack nor the bot's help uses ("xe máy") means the
+        question is about something else."""
         if about_directive and not any(has(toks, w) for w in BOT_WORDS):
             return None
+        if known and any(t.isalpha() and t not in known and t not in self.words for t in toks):
+            return None
         for topic in self.topics:
-            strong = any(has(toks, p) for p in topic.strong)
+            # a strong phrase alone ("đăng ký thế nào"), not inside another question ("cách đăng ký kết hôn")
+            strong = any(has(toks, p) for p in topic.strong) and all(
+                t in self.strong_words or t in GENERAL or not t.isalpha() for t in toks
+            )
             if not strong and not all(any(has(toks, p) for p in g) for g in topic.groups):
                 continue
             if not strong and not any(has(toks, p) for p in self.intent):

@@ -5,6 +5,7 @@ the facts from the pack, the quote from the passage that contains the fact."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from knowledge.answer import Answer
@@ -154,7 +155,58 @@ class MetaFacts:
         if not self.subject:
             return None
         text = f"{self.label} về việc: {self.subject}."
+        if self.meta.get("field"):
+            text += f" Lĩnh vực: {self.meta['field']}."
         return text, self.source_for(self.subject[:60], kinds=("header",))
+
+    def _documents(self) -> tuple[str, list[Source]] | None:
+        """The documents it refers to (``documents`` of pack.yaml, other than itself)."""
+        main = str(self.meta.get("number_short") or self.number.split("/")[0])
+        docs = [d for d in self.pack.documents if str(d.get("id")) != main]
+        if not docs:
+            return None
+        items = []
+        sources: list[Source] = []
+        for d in docs:
+            kind = str(d.get("kind") or "văn bản")
+            when = f" ngày {d['date']}" if d.get("date") else ""
+            title = " ".join(str(d.get("title") or "").split())
+            items.append(f"{kind.capitalize()} số {d.get('number')}{when}" + (f" ({title})" if title else ""))
+            spec = d.get("source")
+            if isinstance(spec, dict):
+                with contextlib.suppress(Exception):  # a pack with a dangling source still answers
+                    sources.append(self.pack.source(spec))
+            else:
+                sources.extend(self.source_for(str(d.get("number") or d.get("id")).split("/")[0]))
+        return f"{self.label} dẫn chiếu: " + "; ".join(items) + ".", sources[:3]
+
+    def _signs_as(self) -> tuple[str, list[Source]] | None:
+        if not self.signer.get("name"):
+            return None
+        signs_as = " ".join(str(self.signer.get("signs_as") or self.signer.get("title") or "").split())
+        head = signs_as.split(" ")[0].rstrip(".").upper() if signs_as else ""
+        how = {
+            "KT": "ký thay",
+            "TM": "thay mặt",
+            "Q": "quyền",
+            "TL": "thừa lệnh",
+            "TUQ": "thừa ủy quyền",
+        }.get(head)
+        if how:
+            text = f"{self.label} do {self.signed_by()} ký, {how} (chữ ký: {signs_as})."
+        else:
+            text = (
+                f"{self.label} do {self.signed_by()} ký trực tiếp với chức danh "
+                f"{signs_as or self.signer.get('title')}"
+                " (không ký thay, không thừa lệnh)."
+            )
+        return text, self._signer_sources()
+
+    def signs_for(self) -> str:
+        """ "KT", "TM", "Q", "TL" when the signer signs for someone else, else ""."""
+        signs_as = str(self.signer.get("signs_as") or "").strip()
+        head = signs_as.split(" ")[0].rstrip(".").upper() if signs_as else ""
+        return head if head in ("KT", "TM", "Q", "TL", "TUQ") else ""
 
     def _kind(self) -> tuple[str, list[Source]] | None:
         text = f"Đây là {self.kind} số {self.number}" + (f" của {self.issuer}" if self.issuer else "") + "."

@@ -107,7 +107,7 @@ def telex_fix(token: str, known: frozenset[str] | set[str]) -> str:
 # huyện, "phi1" = phí, "the61 na2o" = thế nào, "d9i" = đi).  Only 1-3 digits 1-9 mixed into letters, and only
 # when the letters alone form a syllable: "qd3579", "bcd247" (document and committee numbers) keep theirs.
 _VNI = re.compile(r"[a-z]+(?:[1-9]+[a-z]*)+")
-_VNI_KEEP = frozenset(("muc", "dieu", "khoan", "diem", "phan", "chuong", "so", "lan", "ky", "tt"))
+_VNI_KEEP = frozenset(("muc", "dieu", "khoan", "diem", "phan", "chuong", "lan", "ky", "tt"))
 _SYLLABLE = re.compile(
     r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?"
 )
@@ -118,7 +118,7 @@ def vni_fix(word: str) -> str:
     if not _VNI.fullmatch(word):
         return word
     digits = sum(c.isdigit() for c in word)
-    letters = "".join(c for c in word if not c.isdigit())
+    letters = "".join(c for c in word if not c.isdigit()).replace("dd", "d")  # Telex "dd" mixed in
     if digits > 3 or letters in _VNI_KEEP or not _SYLLABLE.fullmatch(letters):
         return word
     return letters

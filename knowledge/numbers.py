@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from knowledge.normalize import fold
+from knowledge.normalize import fold, vni_fix
 
 __all__ = ["DocNumber", "NumberRecognizer"]
 
@@ -68,7 +68,7 @@ class NumberRecognizer:
         self.other = {str(o).lstrip("0") for o in other}
 
     def find(self, text: str) -> list[DocNumber]:
-        folded = fold(text)
+        folded = " ".join(vni_fix(w) for w in fold(text).split())  # "so73" is "sở", not document 73
         folded = _DATE.sub(" ", folded)
         out: list[DocNumber] = []
         for m in _NUMBER.finditer(folded):

@@ -6,7 +6,9 @@ contains are stated."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import Any
 
 from knowledge.answer import Answer
 from knowledge.meta import MetaFacts, long_date
@@ -38,18 +40,23 @@ class PremiseChecker:
         self,
         q: Question,
         funding: Callable[[], tuple[str, list[Source]]] | None = None,
-        other_doc: bool = False,
+        other_doc: dict[str, Any] | None = None,
+        text: str = "",
     ) -> Answer | None:
         """The checked answer, or ``None`` when the question asserts nothing the header can settle.
-        ``other_doc``: the question is about a referenced document (its facts are not the header's)."""
+        ``other_doc``: the referenced document the question is about (``documents`` entry of pack.yaml);
+        ``text``: the question as written (for a number and symbol claim, "4321/UBND-KT")."""
         if not q.yesno:
             return None
         toks = q.toks
         if q.amounts:
             return self._amount(q, funding)
-        if other_doc:
-            return None
-        for check in (self._place, self._signer, self._date, self._period, self._frequency):
+        if other_doc is not None:
+            return self._document(q, other_doc)
+        symbol = self._symbol(text)
+        if symbol is not None:
+            return symbol
+        for check in (self._place, self._signs_for, self._signer, self._date, self._period, self._frequency):
             ans = check(q, toks)
             if ans is not None:
                 return ans
@@ -61,6 +68,61 @@ class PremiseChecker:
         return Answer(
             text=text, answered=True, confidence=0.85, sources=sources, kind="answer", entry_id="premise"
         )
+
+    def _document(self, q: Question, doc: dict[str, Any]) -> Answer | None:
+        """A claim about a referenced document: its date or year, or a provision its title names."""
+        f = self.facts
+        kind = str(doc.get("kind") or "văn bản")
+        label = f"{kind[:1].upper()}{kind[1:]} số {doc.get('number')}"
+        title = " ".join(str(doc.get("title") or "").split())
+        spec = doc.get("source")
+        src: list[Source] = []
+        if isinstance(spec, dict):
+            try:
+                src = [f.pack.source(spec)]
+            except Exception:  # a dangling source: answer without it
+                src = []
+        real = _parse_date(str(doc.get("date") or ""))
+        if real is not None and (q.dates or q.years):
+            fact = f"{label} ban hành ngày {doc['date']}" + (f" ({title})" if title else "") + "."
+            for d, m, y in q.dates:
+                return self._result(
+                    (d in (0, real[0])) and m == real[1] and (y is None or y == real[2]), fact, src
+                )
+            return self._result(all(y == real[2] for y in q.years), fact, src)
+        claims = _provisions(" ".join(q.toks))
+        if claims and title:
+            said = _provisions(fold(title))
+            fact = f"{label}: {title}."
+            return self._result(set(claims) <= set(said), fact, src)
+        return None
+
+    def _symbol(self, text: str) -> Answer | None:
+        """ "Số hiệu là 4321/UBND-KT đúng không?": the number is right, the symbol is not."""
+        f = self.facts
+        main = f.number
+        for m in _SYMBOL.finditer(text):
+            number, symbol = m.group(1), m.group(2)
+            if number.lstrip("0") != main.split("/")[0].lstrip("0"):
+                continue
+            ok = fold(f"{number}/{symbol}").replace(" ", "") == fold(main).replace(" ", "")
+            fact = f"Số, ký hiệu của văn bản là {main}" + (f", ban hành ngày {f.date}." if f.date else ".")
+            return self._result(ok, fact, f.source_for(main.split("/")[0], kinds=("header",)))
+        return None
+
+    def _signs_for(self, q: Question, toks: list[str]) -> Answer | None:
+        """ "do KT. Chủ tịch ký phải không?": signed for someone else (KT., TM., Q., TL.) or directly."""
+        f = self.facts
+        claimed = next((k for k, ps in _SIGNS_FOR.items() if any(has(toks, p) for p in ps)), None)
+        if claimed is None or not f.signer.get("name"):
+            return None
+        real = f.signs_for()
+        fact = f"{f.label} do {f.signed_by()} ký" + (
+            f" ({real}.)."
+            if real
+            else f" trực tiếp, với chức danh {f.signer.get('signs_as') or ''}.".replace(" .", ".")
+        )
+        return self._result(claimed == real, fact, f._signer_sources())
 
     def _place(self, q: Question, toks: list[str]) -> Answer | None:
         f = self.facts
@@ -166,6 +228,20 @@ class PremiseChecker:
         return Answer(
             text=text, answered=True, confidence=0.85, sources=src, kind="answer", entry_id="premise"
         )
+
+
+_SYMBOL = re.compile(r"(?<![\d/])(\d{1,5})\s*/\s*([A-Za-zĐđ][A-Za-zĐđ0-9-]*)")
+_SIGNS_FOR = {
+    "KT": (("kt",), ("ky", "thay")),
+    "TM": (("tm",), ("thay", "mat")),
+    "TL": (("tl",), ("thua", "lenh")),
+}
+_PROVISION = re.compile(r"\b(khoan|muc|dieu|diem|phan|chuong) ([0-9]+|[ivxlc]+|[a-z])\b")
+
+
+def _provisions(folded: str) -> list[str]:
+    """ "khoan 2", "muc v" ... named in folded text."""
+    return [f"{m.group(1)} {m.group(2)}" for m in _PROVISION.finditer(folded)]
 
 
 _TITLE_WORDS = (

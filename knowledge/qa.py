@@ -39,7 +39,16 @@ from knowledge.normalize import fold, nfc, tokens
 from knowledge.pack import Entry, Pack, Source, Unit
 from knowledge.passages import PassageAnswerer
 from knowledge.premise import PremiseChecker
-from knowledge.question import AMOUNT_UNITS, META_SLOTS, Question, read, split_contact
+from knowledge.question import (
+    AMOUNT_UNITS,
+    META_SLOTS,
+    Question,
+    bodies_named,
+    provisions,
+    read,
+    split_contact,
+    split_parts,
+)
 from knowledge.temporal import period_answer
 
 __all__ = ["Answer", "QAEngine", "dumps"]
@@ -54,8 +63,10 @@ MONEY_VOCAB = (
     )
     - {"luong", "gia", "thue", "phi"}
     | AMOUNT_UNITS
-    | {"cap", "phan", "bo", "tong", "moi", "muc", "chi"}
+    | {"cap", "phan", "bo", "tong", "moi", "muc", "chi", "tro", "xa", "phuong", "dinh", "tri", "thon", "ho"}
 )
+# Header slots that name a role: a yes/no question naming a unit in that role is checked against it.
+ROLE_SLOTS = frozenset(("standing_office", "issuer", "signer", "addressees", "recipients", "contact"))
 SLOT_WORDS = {k: frozenset(w for p in v for w in p) for k, v in META_SLOTS.items()}
 
 MAX_QUESTION = 2000  # characters considered; longer input is cut (the channels refuse far shorter ones)
@@ -147,6 +158,12 @@ class QAEngine:
             social.context = dict(context)  # small talk does not break a follow-up chain
             return social
         question = resolve(question, context, self.doc_names)
+        parts = split_parts(question)
+        if len(parts) > 1:
+            whole = self.analyzer.analyze(question)
+            about = bool(whole.units or whole.categories or whole.docs)
+            helped = self.bot_help.match(whole.toks, about, self.analyzer.vocab)
+            return helped if helped is not None else self._parts(parts, unit, context, today)
         first, asks_contact = split_contact(question)
         a = self.analyzer.analyze(first)
         q = read(first, a.toks)
@@ -158,6 +175,26 @@ class QAEngine:
             answer.context = dict(context)
         return answer
 
+    def _parts(
+        self, parts: list[str], unit: str | None, context: dict[str, Any], today: dt.date | None
+    ) -> Answer:
+        """A question in several parts: each answered, the answers joined (answered when any part is)."""
+        answers = [self.answer(p, unit=unit, context=context, today=today) for p in parts]
+        good = [x for x in answers if x.answered] or answers[:1]
+        sources: list[Source] = []
+        for x in good:
+            sources.extend(s for s in x.sources if s not in sources)
+        return Answer(
+            text=" ".join(x.text for x in good),
+            answered=any(x.answered for x in answers),
+            confidence=min(x.confidence for x in good),
+            sources=sources,
+            suggestions=good[0].suggestions,
+            context=good[-1].context,
+            kind=good[0].kind,
+            entry_id=good[0].entry_id,
+        )
+
     def _pipeline(
         self,
         a: Analysis,
@@ -168,35 +205,68 @@ class QAEngine:
         today: dt.date,
     ) -> Answer:
         names_doc = bool(a.docs)
-        helped = self.bot_help.match(a.toks, bool(a.units or a.categories or names_doc))
+        helped = self.bot_help.match(a.toks, bool(a.units or a.categories or names_doc), self.analyzer.vocab)
         if helped is not None:
             return helped
         if a.unknown_docs and not a.known_docs:
             return self._unknown_document(a)
-        other_doc = bool(a.known_docs - {self.main})
-        if q.period_status and not other_doc:
+        doc = next((d for d in self.pack.documents if str(d.get("id")) in a.known_docs - {self.main}), None)
+        if q.period_status and doc is None:
             later = [y for y in q.years if y > today.year]
             return period_answer(self.facts, today, later[0] if later else None)
-        premise = self.premises.check(q, lambda: self._funding_pointer(a, asker), other_doc=other_doc)
+        premise = self.premises.check(q, lambda: self._funding_pointer(a, asker), other_doc=doc, text=a.text)
         if premise is not None:
             return premise
+        declined = self._not_stated_first(a, q)
+        if declined is not None:
+            return declined
+        if a.amount or (
+            context.get("amount") and a.follow_up and (a.units or a.categories) and not a.foreign
+        ):
+            # "còn Sở Y tế thì sao?" after an amount question asks the same about Sở Y tế
+            strange = [w for w in a.foreign if w not in MONEY_VOCAB]
+            return self._decline(a, [], 0.0) if strange else self._amount(a, asker)
+        return self._verdict(self._route(a, q, asker, unit, context, doc), a, q)
+
+    def _not_stated_first(self, a: Analysis, q: Question) -> Answer | None:
+        """Questions the document cannot answer, said before retrieval (who holds an office now, personal
+        details, commune level).  Commune-level funding or reporting gets the silence and the general rule."""
         if a.personal:
             return self._not_stated(a, "personal")
         if self._asks_office_holder(a):
             return self._not_stated(a, "holder")
         if a.lower_level and not a.units:
+            if "funding" in q.topics:
+                pointer, sources = self._funding_pointer(a, None)
+                if pointer:
+                    text = (
+                        f"Văn bản {self.number} không nêu quy định kinh phí riêng cho cấp xã, phường, "
+                        "thị trấn. "
+                        f"Về kinh phí, văn bản chỉ nêu: {pointer}"
+                    )
+                    return Answer(text=text, answered=True, confidence=0.6, sources=sources, kind="answer")
             return self._not_stated(a, "lower_level")
-        if a.amount and [w for w in a.foreign if w not in MONEY_VOCAB]:
-            return self._decline(a, [], 0.0)  # "giá vàng", "lương cơ sở": a sum of something else
-        if a.amount or (
-            context.get("amount") and a.follow_up and (a.units or a.categories) and not a.foreign
-        ):
-            # "còn Sở Y tế thì sao?" after an amount question asks the same about Sở Y tế
-            return self._amount(a, asker)
-        if q.meta_slot and not other_doc and not (a.units or a.categories) and not q.topics:
+        return None
+
+    def _route(
+        self,
+        a: Analysis,
+        q: Question,
+        asker: Unit | None,
+        unit: str | None,
+        context: dict[str, Any],
+        doc: dict[str, Any] | None,
+    ) -> Answer:
+        """Header facts, then the unit's duties, then the entries, then the passages."""
+        bare = not (a.units or a.categories) or (q.yesno and q.meta_slot in ROLE_SLOTS)
+        if q.meta_slot and doc is None and bare and not q.topics:
             meta = self.facts.answer(q.meta_slot)
             if meta is not None and self._fits(meta, a, q.meta_slot):
                 return self._with_contact(meta, q)
+        if q.compare and len(a.known_docs) >= 2:
+            both = self._documents_side_by_side(a)
+            if both is not None:
+                return both
         duties = self.topic_entry.get("duties")
         if duties is not None and (a.units or a.categories) and q.topics == ["duties"] and not a.foreign:
             # "Công an tỉnh làm gì?", "huyện chúng tôi phải thực hiện những gì?": that unit's duties
@@ -207,9 +277,43 @@ class QAEngine:
         structural = self._structural(a, q, asker, unit)
         if structural is not None:
             return self._with_contact(structural, q)
-        if answer is not None:
+        return answer if answer is not None else self._decline(a, [], 0.0)
+
+    def _documents_side_by_side(self, a: Analysis) -> Answer | None:
+        """ "QĐ 2468 và QĐ 3579 khác nhau ra sao?": what the document says of each."""
+        texts: list[str] = []
+        sources: list[Source] = []
+        for d in self.pack.documents:
+            if str(d.get("id")) not in a.known_docs or str(d.get("id")) == self.main:
+                continue
+            entry = self.doc_entries.get(str(d.get("id")))
+            if entry is not None:
+                texts.append(entry.answer)
+                sources.extend(x for x in entry.sources if x not in sources)
+                continue
+            kind = str(d.get("kind") or "văn bản")
+            when = f" ngày {d['date']}" if d.get("date") else ""
+            title = " ".join(str(d.get("title") or "").split())
+            texts.append(f"{kind.capitalize()} số {d.get('number')}{when}: {title}.")
+        if len(texts) < 2:
+            return None
+        return Answer(text=" ".join(texts), answered=True, confidence=0.7, sources=sources, kind="answer")
+
+    def _verdict(self, answer: Answer, a: Analysis, q: Question) -> Answer:
+        """A yes/no question naming who does something ("Sở Tài chính là thường trực ... đúng không?",
+        "báo cáo gửi về Bộ Công an phải không?"): "Đúng." when the answer names the same bodies and
+        provisions, "Không đúng:" when it does not."""
+        if not (q.yesno and answer.answered) or answer.text.startswith(("Đúng", "Không đúng")):
             return answer
-        return self._decline(a, [], 0.0)
+        role = q.meta_slot in ROLE_SLOTS or "reporting" in q.topics
+        claims = [u.name for u in a.units] + bodies_named(a.text) if role else []
+        claims += provisions(" ".join(a.toks))
+        if not claims:
+            return answer
+        said = " ".join(tokens(answer.text))
+        ok = all(f" {' '.join(tokens(c))} " in f" {said} " for c in claims)
+        answer.text = ("Đúng. " if ok else "Không đúng: ") + answer.text
+        return answer
 
     def _fits(self, answer: Answer, a: Analysis, slot: str) -> bool:
         """A header answer covers the question: every content word of the question is a word of the slot's
@@ -222,7 +326,7 @@ class QAEngine:
             return False
         pairs = {f"{x} {y}" for x, y in itertools.pairwise(said_toks)}
         az = self.analyzer
-        for x, y in itertools.pairwise(a.toks):
+        for x, y in itertools.pairwise(a.features):  # unit and number spans removed
             pair = f"{x} {y}"
             if pair not in az.bigrams or pair in az.general_pairs or pair in pairs:
                 continue
@@ -245,10 +349,7 @@ class QAEngine:
         if self.entries:
             # the entries (topics per unit category) already had their chance; passages only when they match
             # a general question well
-            if a.foreign:
-                return None
-            found = self.passages.general(a.features, 0, len(a.content))
-            return found if found is not None and found.confidence >= 0.5 else None
+            return None
         return self.passages.answer(q, a.features, bodies, len(a.foreign), len(a.content))
 
     def _with_contact(self, answer: Answer, q: Question) -> Answer:
@@ -504,7 +605,8 @@ class QAEngine:
         if entry.topic not in TOPICS_BY_CATEGORY:
             return []
         if a.units:
-            return list(a.units)
+            # "so sánh Công an tỉnh với các sở ngành": the units and the categories named
+            return [*a.units, *a.categories]
         if asker is not None and a.self_ref:
             return [asker]
         if a.categories:

@@ -47,6 +47,8 @@ REFERENCES_WRITTEN: dict[str, list[tuple[str, ...]]] = {
     for k, v in _D["references"].items()
 }
 DOCUMENT_KINDS = _phrases(_D["document_kinds"])
+PRESENT_MARKERS = _phrases(_D["present_markers"])
+STILL_MARKERS = frozenset(str(x) for x in _D["still_markers"])
 
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*((?:19|20)\d\d)(?!\d)")
 _DATE_WORDS = re.compile(r"ngay (\d{1,2}) thang (\d{1,2})(?: nam ((?:19|20)\d\d))?")
@@ -127,7 +129,9 @@ def read(text: str, toks: list[str]) -> Question:
     q.yesno = _yesno(toks)
     q.compare = any(has(toks, p) for p in COMPARE)
     q.contact_too = any(has(toks, p) for p in SECOND_CONTACT)
-    q.period_status = any(has(toks, p) for p in PERIOD_STATUS)
+    q.period_status = any(has(toks, p) for p in PERIOD_STATUS) or (
+        q.yesno and any(has(toks, p) for p in PRESENT_MARKERS) and bool(STILL_MARKERS & set(toks))
+    )
     q.frequencies = [k for k, ps in FREQUENCIES.items() if any(has(toks, p) for p in ps)]
     q.titles = [" ".join(p) for p in TITLES if has(toks, p)]
     # "phó chủ tịch" contains "chủ tịch": keep the longest only
@@ -176,3 +180,91 @@ def split_contact(question: str) -> tuple[str, bool]:
             if len(head.split()) >= 2:
                 return head, True
     return question, False
+
+
+_PROVISION = re.compile(r"\b(khoan|muc|dieu|diem|phan|chuong) ([0-9]+|[ivxlc]+)\b")
+
+
+def provisions(folded: str) -> list[str]:
+    """ "khoan 1", "muc v", "dieu 1" named in folded text."""
+    return [f"{m.group(1)} {m.group(2)}" for m in _PROVISION.finditer(folded)]
+
+
+_ORG = re.compile(
+    r"\b(Bộ|Sở|Ban|Ủy ban|Uỷ ban|UBND|Hội|Đài|Báo|Văn phòng|Thanh tra|Kho bạc|Cục|Tổng cục|Chính phủ"
+    r"|Thủ tướng)"
+    r"((?:\s+[\wÀ-ỹĐđ&-]+){1,4})",
+    re.UNICODE,
+)
+_ORG_STOP = frozenset(
+    [
+        "phai",
+        "dung",
+        "la",
+        "co",
+        "da",
+        "gui",
+        "ve",
+        "cho",
+        "va",
+        "thi",
+        "khong",
+        "chua",
+        "nhe",
+        "a",
+        "ha",
+        "nhi",
+        "hay",
+        "cung",
+        "duoc",
+        "bao",
+        "tong",
+        "hop",
+        "ky",
+        "ban",
+        "hanh",
+    ]
+)
+
+
+def bodies_named(text: str) -> list[str]:
+    """Names of bodies written in a question ("Bộ Công an", "Sở Tài chính"), cut before the verb."""
+    out: list[str] = []
+    for m in _ORG.finditer(text):
+        words = [m.group(1)]
+        for w in m.group(2).split():
+            if fold(w) in _ORG_STOP:
+                break
+            words.append(w)
+        if len(words) >= 2:
+            out.append(" ".join(words))
+    return out
+
+
+_CUES = frozenset(("ai", "gi", "nao", "dau", "sao", "khong", "chua", "may", "nhieu"))
+_SPLIT = re.compile(r"(?<=[?;,])\s+")
+
+
+def split_parts(question: str) -> list[str]:
+    """ "Sở ngành phải làm gì, và kết quả báo cáo cho ai?" -> two questions; one part when the clauses are
+    not both questions ("Sở Y tế, Sở Tài chính làm gì?")."""
+    pieces = [p for p in _SPLIT.split(question.strip()) if p.strip()]
+    if len(pieces) < 2:
+        return [question]
+    parts: list[str] = []
+    for piece in pieces:
+        words = fold(piece).split()
+        is_question = bool(_CUES & set(words)) and len(words) >= 3
+        if parts and is_question and _CUES & set(fold(parts[-1]).split()):
+            parts.append(piece)
+        elif parts:
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    cleaned = []
+    for p in parts:
+        words = p.split()
+        if cleaned and words and fold(words[0]) in ("va", "con", "roi", "thi"):
+            words = words[1:]
+        cleaned.append(" ".join(words).rstrip(",;"))
+    return cleaned if len(cleaned) > 1 else [question]
