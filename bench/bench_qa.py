@@ -31,7 +31,11 @@ from knowledge.normalize import tokens  # noqa: E402
 from knowledge.pack import Entry, Pack  # noqa: E402
 
 DEV = Path("/work/shared/eval/dev_questions.jsonl")
-SETS = [DEV, *sorted((ROOT / "tests/data").glob("qa_cases*.jsonl"))]
+SETS = [
+    DEV,
+    *sorted((ROOT / "tests/data").glob("qa_cases*.jsonl")),
+    *sorted((ROOT / "tests/data/heldout").glob("5500_*_a.jsonl")),  # not the sealed ones
+]
 
 
 def questions() -> list[tuple[str, str | None]]:
@@ -41,7 +45,8 @@ def questions() -> list[tuple[str, str | None]]:
             for line in path.read_text(encoding="utf-8").splitlines():
                 if line.strip():
                     row = json.loads(line)
-                    out.append((row["q"], row.get("unit")))
+                    for turn in row.get("turns") or [row]:  # follow-up pairs: every turn
+                        out.append((turn["q"], turn.get("unit")))
     return out
 
 

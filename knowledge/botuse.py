@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from knowledge.answer import Answer
 from knowledge.lexicon import GENERAL, load_data
 from knowledge.normalize import tokens
-from knowledge.question import has
+from knowledge.question import PhraseIndex, has
 
 __all__ = ["BotHelp"]
 
@@ -50,6 +50,11 @@ class BotHelp:
             )
             for t in data.get("topics", [])
         ]
+        self.index = PhraseIndex(
+            [list(BOT_WORDS), list(self.intent)]
+            + [list(t.strong) for t in self.topics]
+            + [list(g) for t in self.topics for g in t.groups]
+        )
 
     def match(
         self, toks: list[str], about_directive: bool, known: frozenset[str] = frozenset()
@@ -58,18 +63,20 @@ class BotHelp:
         question names a unit, category or document (then only an explicit mention of the bot counts);
         ``known``: the pack's words -- a word neither the pack nor the bot's help uses ("xe máy") means the
         question is about something else."""
-        if about_directive and not any(has(toks, w) for w in BOT_WORDS):
+        words = toks
+        found = self.index.find(words)
+        if about_directive and not any(has(found, w) for w in BOT_WORDS):
             return None
-        if known and any(t.isalpha() and t not in known and t not in self.words for t in toks):
+        if known and any(t.isalpha() and t not in known and t not in self.words for t in words):
             return None
         for topic in self.topics:
             # a strong phrase alone ("đăng ký thế nào"), not inside another question ("cách đăng ký kết hôn")
-            strong = any(has(toks, p) for p in topic.strong) and all(
-                t in self.strong_words or t in GENERAL or not t.isalpha() for t in toks
+            strong = any(has(found, p) for p in topic.strong) and all(
+                t in self.strong_words or t in GENERAL or not t.isalpha() for t in words
             )
-            if not strong and not all(any(has(toks, p) for p in g) for g in topic.groups):
+            if not strong and not all(any(has(found, p) for p in g) for g in topic.groups):
                 continue
-            if not strong and not any(has(toks, p) for p in self.intent):
+            if not strong and not any(has(found, p) for p in self.intent):
                 continue
             return Answer(
                 text=topic.text, answered=True, confidence=0.9, kind="bot_help", entry_id=f"bot:{topic.id}"

@@ -7,6 +7,7 @@ replaced by that name before analysis, so the rest of the engine sees an ordinar
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from knowledge.normalize import fold
@@ -23,7 +24,12 @@ def _find(words: list[str], phrase: tuple[str, ...]) -> int:
     return -1
 
 
-def resolve(question: str, context: dict[str, Any], doc_names: dict[str, str]) -> str:
+def resolve(
+    question: str,
+    context: dict[str, Any],
+    doc_names: dict[str, str],
+    doc_kinds: dict[str, set[str]] | None = None,
+) -> str:
     """The question with its first pronoun replaced by the referent of ``context`` (unchanged when there is
     none).  ``doc_names``: document id -> how to name it ("Quyết định số 2468/QĐ-UBND")."""
     if not context:
@@ -36,12 +42,11 @@ def resolve(question: str, context: dict[str, Any], doc_names: dict[str, str]) -
         ("document", None),
         ("unit", context.get("unit")),
     ):
-        if kind == "document":
-            doc = context.get("doc")
-            target = doc_names.get(str(doc)) if doc else None
-        if not target:
-            continue
         for phrase in REFERENCES.get(kind, ()):
+            if kind == "document":
+                target = _document(phrase, context, doc_names, doc_kinds or {})
+            if not target:
+                continue
             if kind == "unit" and phrase == ("ho",) and len(words) > 6:
                 continue  # "họ" only in short follow-ups
             i = _find(folded, phrase)
@@ -50,4 +55,31 @@ def resolve(question: str, context: dict[str, Any], doc_names: dict[str, str]) -
             tail = words[i + len(phrase) - 1]
             punct = tail[len(tail.rstrip("?.!,;:")) :]
             return " ".join([*words[:i], str(target) + punct, *words[i + len(phrase) :]])
-    return question
+    return _elliptic(question, folded, context, doc_names)
+
+
+_PROVISION_WORDS = frozenset(("dieu", "khoan", "muc", "diem"))
+_NUMBER = re.compile(r"\d{3,}")
+
+
+def _elliptic(question: str, folded: list[str], context: dict[str, Any], doc_names: dict[str, str]) -> str:
+    """ "cụ thể là điều mấy?" right after an answer about a referenced decision: of that decision."""
+    doc = str(context.get("doc") or "")
+    if not doc or doc not in doc_names or _NUMBER.search(question) or len(folded) > 8:
+        return question
+    if not (_PROVISION_WORDS & set(folded)):
+        return question
+    return f"{question.rstrip('?').rstrip()} của {doc_names[doc]}?"
+
+
+def _document(
+    phrase: tuple[str, ...], context: dict[str, Any], doc_names: dict[str, str], kinds: dict[str, set[str]]
+) -> str | None:
+    """ "quyết định đó" -> the first document of the previous answer that is a decision; "kế hoạch đó" ->
+    the first that is (or issues) a plan; "văn bản đó" -> the first one."""
+    docs = [str(d) for d in context.get("docs") or [context.get("doc")] if d]
+    word = " ".join(phrase[:-1])
+    for d in docs:
+        if word in ("van ban", "cong van") or word in kinds.get(d, {word}):
+            return doc_names.get(d)
+    return doc_names.get(docs[0]) if docs and word in ("van ban", "cong van") else None

@@ -98,6 +98,7 @@ class QAEngine:
         self.index = Index(docs, boost=lexicon.QUESTION_BOOST)
         self.clock = clock or dt.date.today
         self.facts = MetaFacts(pack)
+        self.signer_toks = tokens(str((pack.meta.get("signer") or {}).get("name") or ""))
         self.premises = PremiseChecker(self.facts)
         self.passages = PassageAnswerer(pack, self.facts)
         self.bot_help = BotHelp()
@@ -108,6 +109,13 @@ class QAEngine:
             if d.get("id")
         }
         self.doc_names.setdefault(self.main, self.facts.label)
+        # how each document may be pointed at: its kind, and "kế hoạch" for a decision issuing a plan
+        self.doc_kinds = {
+            str(d.get("id")): {fold(str(d.get("kind") or "van ban"))}
+            | ({"ke hoach"} if fold(str(d.get("title") or "")).startswith("ban hanh ke hoach") else set())
+            for d in pack.documents
+            if d.get("id")
+        }
         # What each entry can speak about: the words of its phrasings and of its answer.  A question word
         # the pack knows but the chosen entry never mentions ("kinh phí" for the entry on the letter's
         # basis) means the entry answers another question (see _content_fit).
@@ -157,7 +165,7 @@ class QAEngine:
         if social is not None:
             social.context = dict(context)  # small talk does not break a follow-up chain
             return social
-        question = resolve(question, context, self.doc_names)
+        question = resolve(question, context, self.doc_names, self.doc_kinds)
         parts = split_parts(question)
         if len(parts) > 1:
             whole = self.analyzer.analyze(question)
@@ -259,6 +267,10 @@ class QAEngine:
     ) -> Answer:
         """Header facts, then the unit's duties, then the entries, then the passages."""
         bare = not (a.units or a.categories) or (q.yesno and q.meta_slot in ROLE_SLOTS)
+        if self.signer_toks and _contains(a.toks, self.signer_toks) and q.meta_slot in (None, "signer"):
+            # "<người ký> giữ chức gì / thuộc cơ quan nào?" (often "ông ấy" resolved): the signer's title
+            # or body
+            q.meta_slot = "issuer" if {"co", "quan"} <= set(a.toks) or "thuoc" in a.toks else "signer_title"
         if q.meta_slot and doc is None and bare and not q.topics:
             meta = self.facts.answer(q.meta_slot)
             if meta is not None and self._fits(meta, a, q.meta_slot):
@@ -366,10 +378,15 @@ class QAEngine:
             ctx["person"] = name
         docs = [d for d in a.known_docs if d != self.main]
         if not docs:
-            docs = [
-                n for n in self.doc_names if n != self.main and re.search(rf"\b{re.escape(n)}\b", answer.text)
-            ]
+            # the referenced documents the answer names, in the order it names them
+            found = []
+            for n in self.doc_names:
+                m = re.search(rf"\b{re.escape(n)}\b", answer.text)
+                if n != self.main and m:
+                    found.append((m.start(), n))
+            docs = [n for _, n in sorted(found)]
         ctx["doc"] = docs[0] if docs else self.main
+        ctx["docs"] = docs or [self.main]
         if a.units and "unit" not in ctx:
             ctx["unit"] = a.units[0].name
         return ctx
@@ -861,6 +878,11 @@ class QAEngine:
         if ranked and ranked[0][1] >= 85:
             return ranked[0][0]
         return None
+
+
+def _contains(toks: list[str], part: list[str]) -> bool:
+    n = len(part)
+    return bool(part) and any(toks[i : i + n] == part for i in range(len(toks) - n + 1))
 
 
 def _only_function(a: Analysis) -> bool:

@@ -97,19 +97,45 @@ class Question:
         )
 
 
-def has(toks: list[str], phrase: tuple[str, ...]) -> bool:
+def has(toks: list[str] | Found, phrase: tuple[str, ...]) -> bool:
+    if isinstance(toks, Found):
+        return phrase in toks.hits
     n = len(phrase)
     return any(tuple(toks[i : i + n]) == phrase for i in range(len(toks) - n + 1))
 
 
-def first(toks: list[str], groups: dict[str, list[tuple[str, ...]]]) -> str | None:
+class PhraseIndex:
+    """Every phrase of the data files by its first word: one pass over a question finds all of them."""
+
+    def __init__(self, groups: list[list[tuple[str, ...]]]) -> None:
+        self.by_first: dict[str, set[tuple[str, ...]]] = {}
+        for phrases in groups:
+            for p in phrases:
+                self.by_first.setdefault(p[0], set()).add(p)
+
+    def find(self, toks: list[str]) -> Found:
+        hits: set[tuple[str, ...]] = set()
+        for i, t in enumerate(toks):
+            for p in self.by_first.get(t, ()):
+                if tuple(toks[i : i + len(p)]) == p:
+                    hits.add(p)
+        return Found(toks, frozenset(hits))
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    toks: list[str]
+    hits: frozenset[tuple[str, ...]]
+
+
+def first(toks: list[str] | Found, groups: dict[str, list[tuple[str, ...]]]) -> str | None:
     for key, phrases in groups.items():
         if any(has(toks, p) for p in phrases):
             return key
     return None
 
 
-def _yesno(toks: list[str]) -> bool:
+def _yesno(toks: list[str], found: Found) -> bool:
     if not toks:
         return False
     for p in YESNO_TAILS:
@@ -122,15 +148,28 @@ def _yesno(toks: list[str]) -> bool:
     )
 
 
-def read(text: str, toks: list[str]) -> Question:
-    q = Question(toks=toks)
+_INDEX: PhraseIndex | None = None
+
+
+def _index() -> PhraseIndex:
+    global _INDEX
+    if _INDEX is None:
+        groups = [*META_SLOTS.values(), *TOPIC_SLOTS.values(), *FREQUENCIES.values(), *REFERENCES.values()]
+        groups += [YESNO_HEADS, COMPARE, SECOND_CONTACT, PERIOD_STATUS, TITLES, PRESENT_MARKERS]
+        _INDEX = PhraseIndex(groups)
+    return _INDEX
+
+
+def read(text: str, words: list[str]) -> Question:
+    q = Question(toks=words)
+    toks = _index().find(words)
     q.meta_slot = first(toks, META_SLOTS)
     q.topics = [k for k, ps in TOPIC_SLOTS.items() if any(has(toks, p) for p in ps)]
-    q.yesno = _yesno(toks)
+    q.yesno = _yesno(words, toks)
     q.compare = any(has(toks, p) for p in COMPARE)
     q.contact_too = any(has(toks, p) for p in SECOND_CONTACT)
     q.period_status = any(has(toks, p) for p in PERIOD_STATUS) or (
-        q.yesno and any(has(toks, p) for p in PRESENT_MARKERS) and bool(STILL_MARKERS & set(toks))
+        q.yesno and any(has(toks, p) for p in PRESENT_MARKERS) and bool(STILL_MARKERS & set(words))
     )
     q.frequencies = [k for k, ps in FREQUENCIES.items() if any(has(toks, p) for p in ps)]
     q.titles = [" ".join(p) for p in TITLES if has(toks, p)]
