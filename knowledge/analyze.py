@@ -81,7 +81,10 @@ class Analyzer:
             str(n) for n in pack.data.get("other_numbers", []) if not _YEAR.fullmatch(str(n))
         )
         docs = pack.known_numbers()
-        self.numbers = NumberRecognizer(docs, pack.data.get("other_numbers", []))
+        # every number the document's text contains names something of it ("Ban Chỉ đạo 1237", "Thông tư
+        # 09/2013"): never an unknown document to decline (a pack without ``other_numbers`` included)
+        in_text = set(re.findall(r"(?<![\d/])(\d{3,5})(?![\d])", pack.text or ""))
+        self.numbers = NumberRecognizer(docs, [*pack.data.get("other_numbers", []), *sorted(in_text)])
 
         # Vocabulary: every syllable and adjacent pair the pack uses.  Unit and category names count for typo
         # repair but not for coverage: outside a unit mention, "xây dựng", "nông thôn" are not the directive's

@@ -68,6 +68,10 @@ class _P:
     folded: str
     topics: frozenset[str]
     header: bool
+    order: int = 0
+    parent: int | None = None  # the nearest heading above it ("1. Sở Xây dựng", "Bước 4: ...")
+    heading: bool = False
+    ground: bool = False  # "Căn cứ ..." (a basis, not a provision of this document)
 
 
 class PassageAnswerer:
@@ -75,25 +79,46 @@ class PassageAnswerer:
         self.pack = pack
         self.facts = facts
         self.items: list[_P] = []
-        for p in pack.passages.values():
+        last_heading: int | None = None
+        last_section = ""
+        plist = list(pack.passages.values())
+        for n, p in enumerate(plist):
             kind = getattr(p, "kind", None)
             section = " ".join(getattr(p, "section", ()) or ())
-            toks = tokens(f"{section} {p.text}")
+            if section != last_section:
+                last_heading, last_section = None, section  # a new section: the heading above is closed
+            heading = _heading(p.text) and _opens(p.text, plist[n + 1].text if n + 1 < len(plist) else "")
+            parent = last_heading if not heading else None
+            context = f"{section} {self.items[parent].passage.text if parent is not None else ''}"
+            toks = tokens(f"{context} {p.text}")
             text_toks = tokens(p.text)
             tagged = set(getattr(p, "topics", ()) or ())
             for t in ("funding", "reporting", "deadline"):
                 if mentions_topic(text_toks, t) or (section and mentions_topic(tokens(section), t)):
                     tagged.add(t)
-            self.items.append(
-                _P(p, toks, fold(p.text), frozenset(tagged), kind in ("header", "signature", "recipients"))
-            )
+            header = kind in ("header", "signature", "recipients", "addressee") or _copy_line(p.text)
+            item = _P(p, toks, fold(p.text), frozenset(tagged), header, n, parent, heading)
+            item.ground = kind == "ground" or item.folded.startswith(("can cu ", "xet de nghi"))
+            self.items.append(item)
+            if heading and not header:
+                last_heading = n
+            elif _major(p.text):
+                last_heading = None
         # items under a heading ("3. Kinh phí thực hiện:" then "Mục 3, gạch đầu dòng 1") share its topics
-        headings = {i.passage.ref: i.topics for i in self.items if _heading(i.passage.text)}
+        headings = {i.passage.ref: i.topics for i in self.items if i.heading}
         for i in self.items:
             head = i.passage.ref.split(",")[0].strip()
             if head != i.passage.ref and head in headings:
                 i.topics = i.topics | headings[head]
+            if i.parent is not None:
+                i.topics = i.topics | self.items[i.parent].topics
+        self.children: dict[int, list[int]] = {}
+        for i in self.items:
+            if i.parent is not None:
+                self.children.setdefault(i.parent, []).append(i.order)
         self.bm25 = BM25([i.toks for i in self.items], stop=GENERAL)
+        self.folded_text = " ".join(i.folded for i in self.items)
+        self._want: str | None = None
 
     # -- public -----------------------------------------------------------------------------------------
     def answer(
@@ -101,6 +126,7 @@ class PassageAnswerer:
     ) -> Answer | None:
         """``query``: retrieval tokens (units removed); ``bodies``: names of the bodies the question is
         about (named, or the asker's own when they say "chúng tôi")."""
+        self._want = _wants(q.toks)
         topic = next((t for t in ("funding", "reporting", "deadline") if t in q.topics), None)
         if topic is not None and not bodies:
             return self._topic(topic, q, query)
@@ -120,7 +146,7 @@ class PassageAnswerer:
         return Answer(text=text, answered=True, confidence=0.7, kind="answer", entry_id=f"silent:{topic}")
 
     def topic_passages(self, topic: str) -> list[_P]:
-        return [i for i in self.items if topic in i.topics and not i.header]
+        return [i for i in self.items if topic in i.topics and not i.header and not i.ground]
 
     # -- parts ------------------------------------------------------------------------------------------
     def _rank(
@@ -128,16 +154,31 @@ class PassageAnswerer:
     ) -> list[tuple[_P, float]]:
         ranked = self.bm25.search(query, limit=len(self.items))
         allowed = set(among) if among is not None else None
-        out = [(self.items[i], s) for i, s in ranked if allowed is None or i in allowed]
+        out = [(self.items[i], s * self._prefer(i)) for i, s in ranked if allowed is None or i in allowed]
+        out.sort(key=lambda x: -x[1])
         if allowed is not None and len(out) < limit:
             seen = {id(p) for p, _ in out}
             out.extend((self.items[i], 0.0) for i in among or [] if id(self.items[i]) not in seen)
-        # a heading alone ("Kinh phí thực hiện:") only when nothing else matches
-        out.sort(key=lambda x: 1 if _heading(x[0].passage.text) else 0)
+        # a bare title (a heading with nothing under it) only when nothing else matches
+        out.sort(key=lambda x: 1 if x[0].heading and not self.children.get(x[0].order) else 0)
         return out[:limit]
 
+    def _prefer(self, i: int) -> float:
+        """Passages holding the kind of fact asked ("khi nào" -> a date, "bao nhiêu" -> a number)."""
+        want = self._want
+        if not want:
+            return 1.0
+        text = self.items[i].passage.text + " ".join(
+            self.items[c].passage.text for c in self.children.get(i, [])[:3]
+        )
+        if want == "when":
+            return 1.5 if _DATEISH.search(text) else 0.8
+        if want == "number":
+            return 1.3 if re.search(r"\d", text) else 0.85
+        return 1.0
+
     def _topic(self, topic: str, q: Question, query: list[str]) -> Answer:
-        idx = [n for n, i in enumerate(self.items) if topic in i.topics and not i.header]
+        idx = [n for n, i in enumerate(self.items) if topic in i.topics and not i.header and not i.ground]
         if not idx:
             return self.silence(topic)
         ranked = self._rank(query, idx, limit=2)
@@ -153,7 +194,14 @@ class PassageAnswerer:
                 return None
         if not idx:
             return None
-        ranked = self._rank(query, idx, limit=3)
+        # a heading that is the body's own ("4. Sở Nội vụ", "2.3. Sở Tài chính:"): its items are the duties
+        own = [
+            n for n in idx if self.items[n].heading and self.children.get(n) and _is_name(self.items[n], body)
+        ]
+        if own and topic is None:
+            return self._render([self.items[own[0]]], query, 0.8)
+        leading = [n for n in idx if self._leads(self.items[n], body)]
+        ranked = self._rank(query, leading or idx, limit=3)
         best = ranked[0][1] if ranked else 0.0
         chosen = [p for p, s in ranked if s >= best * 0.5][:3]
         # the passages that lead with the body first ("Sở Tài chính: ...", "Giao Sở Y tế chủ trì ...")
@@ -209,20 +257,34 @@ class PassageAnswerer:
                 out.append(n)
         return out
 
-    @staticmethod
-    def _leads(item: _P, body: str) -> bool:
+    def _leads(self, item: _P, body: str) -> bool:
         lead = getattr(item.passage, "lead", None)
         if lead:
             return fold(str(lead)) == fold(body)
-        return fold(body) in item.folded[:80]
+        parent = self.items[item.parent].folded if item.parent is not None else ""
+        return fold(body) in item.folded[:80] or fold(body) in parent
 
     def _render(self, chosen: list[_P], query: list[str], confidence: float) -> Answer:
         qset = {t for t in query if t not in GENERAL}
         parts: list[str] = []
         sources: list[Source] = []
+        seen: set[int] = set()
         for item in chosen:
-            excerpt = _excerpt(item.passage.text, qset)
-            parts.append(f"Theo {item.passage.ref}: «{excerpt}»")
+            if item.order in seen:
+                continue
+            seen.add(item.order)
+            text = item.passage.text
+            if item.heading and self.children.get(item.order):
+                # a heading ("4. Sở Nội vụ", "Bước 4: ...") is answered by what stands under it
+                kids = [self.items[c] for c in self.children[item.order]]
+                seen.update(k.order for k in kids)
+                body = " ".join(k.passage.text for k in kids)
+                text = f"{text} {body}"
+            excerpt = _excerpt(text, qset)
+            where = item.passage.ref
+            if item.parent is not None and not item.heading:
+                where = f"{where} ({_quote(self.items[item.parent].passage.text)})"
+            parts.append(f"Theo {where}: «{excerpt}»")
             sources.append(Source(self.pack.document, item.passage.ref, _quote(excerpt)))
         text = f"{self.facts.label}. " + " ".join(parts)
         return Answer(
@@ -251,8 +313,80 @@ def _head(body: str) -> tuple[str, ...]:
     return tuple(toks[:1])
 
 
+_NUMBERED = re.compile(r"^(?:[0-9]+(?:\.[0-9]+)*\.?|[IVXLC]+\.|[a-zđ]\)|Bước \d+:?|Điều \d+\.?)\s*")
+_DATEISH = re.compile(
+    r"\d{1,2}/\d{1,2}/\d{4}|\d{1,2}/\d{4}|ngày \d|tháng \d|quý [IV1-4]|năm \d{4}|trước ngày|hằng năm|hàng năm"
+)
+
+
 def _heading(text: str) -> bool:
-    return len(text) < 60 and text.rstrip().endswith(":")
+    """A heading: short, no sentence in it ("3. Kinh phí thực hiện:", "4. Sở Nội vụ", "2.4. Bước 4: Lập
+    Đề án ..."), or all capitals ("III. TỔ CHỨC THỰC HIỆN")."""
+    t = text.strip()
+    if t.endswith(":") and len(t) < 300:
+        return True  # "Điều 1. Thực hiện chế độ ... như sau:" opens its items
+    if len(t) > 110:
+        return False
+    if t.isupper() and len(t) > 3:
+        return True
+    return bool(_NUMBERED.match(t)) and not t.rstrip(".").count(".") > 3 and len(t) < 90 and "," not in t[:-1]
+
+
+def _is_name(item: _P, body: str) -> bool:
+    """The heading is (nearly) just the body's name: "4. Sở Nội vụ", "2.3. Sở Tài chính:"."""
+    rest = _NUMBERED.sub("", item.passage.text.strip()).rstrip(":. ")
+    b, r = set(tokens(body)), tokens(rest)
+    return bool(r) and len(r) <= len(b) + 3 and sum(w in b for w in r) >= 0.7 * len(r)
+
+
+_ITEM = re.compile(r"^(?:[-+•*–]|[a-zđ]\)|\d+(?:\.\d+)*\.?)\s*")
+
+
+def _depth(text: str) -> int:
+    m = re.match(r"^(\d+(?:\.\d+)*)\.?\s", text.strip())
+    return m.group(1).count(".") + 1 if m else 0
+
+
+def _opens(text: str, nxt: str) -> bool:
+    """A heading opens what follows: the next passage is a bullet, a lettered point, a deeper number
+    ("2.4" then "2.4.1" or "- ..."), or plain text under a title; not the next item of the same level."""
+    nxt = nxt.strip()
+    if not nxt:
+        return False
+    if text.strip().endswith(":") or text.strip().isupper():
+        return True
+    if nxt[:1] in "-+•*–" or re.match(r"^[a-zđ]\)", nxt):
+        return True
+    d, dn = _depth(text), _depth(nxt)
+    if dn:
+        return dn > d
+    return not _ITEM.match(nxt) and not re.match(r"^(?:Điều|Chương|Mục|Phần) ", nxt)
+
+
+def _major(text: str) -> bool:
+    """A top-level heading (Roman numeral, all capitals): it ends the scope of the heading above."""
+    t = text.strip()
+    return t.isupper() or bool(re.match(r"^[IVXLC]+\.", t))
+
+
+_COPY = re.compile(r"\(để (?:báo cáo|biết|thực hiện|t/h|b/c)\)|^-?\s*Lưu:? VT|^-?\s*Như (?:trên|Điều)")
+
+
+def _copy_line(text: str) -> bool:
+    """A line of the "Nơi nhận" list ("- Bộ LĐTB&XH; (để báo cáo)", "- Lưu: VT."): never a provision."""
+    return bool(_COPY.search(text.strip())) and len(text) < 120
+
+
+def _wants(toks: list[str]) -> str | None:
+    joined = f" {' '.join(toks)} "
+    if any(
+        f" {w} " in joined
+        for w in ("khi nao", "han", "thoi han", "thoi gian", "tu ngay", "den ngay", "nam nao")
+    ):
+        return "when"
+    if " bao nhieu " in joined or " may " in joined:
+        return "number"
+    return None
 
 
 def _excerpt(text: str, qset: set[str]) -> str:

@@ -42,6 +42,7 @@ from knowledge.premise import PremiseChecker
 from knowledge.question import (
     AMOUNT_UNITS,
     META_SLOTS,
+    TOPIC_SLOTS,
     Question,
     bodies_named,
     provisions,
@@ -67,6 +68,7 @@ MONEY_VOCAB = (
 )
 # Header slots that name a role: a yes/no question naming a unit in that role is checked against it.
 ROLE_SLOTS = frozenset(("standing_office", "issuer", "signer", "addressees", "recipients", "contact"))
+TOPIC_WORDS = frozenset(w for ps in TOPIC_SLOTS.values() for p in ps for w in p) | {"nguon", "lay"}
 SLOT_WORDS = {k: frozenset(w for p in v for w in p) for k, v in META_SLOTS.items()}
 
 MAX_QUESTION = 2000  # characters considered; longer input is cut (the channels refuse far shorter ones)
@@ -349,11 +351,17 @@ class QAEngine:
 
     def _structural(self, a: Analysis, q: Question, asker: Unit | None, unit: str | None) -> Answer | None:
         """The passages' answer (packs without entries, or questions no entry covers)."""
-        if len(a.foreign) >= 2 or (a.foreign and 3 * len(a.foreign) >= len(a.content)):
-            return None  # words the document does not contain: it is about something else
+        # words the document does not contain: it is about something else -- except the words of a topic
+        # the document may simply not regulate ("kinh phí" in a plan that names no funding)
+        foreign = [w for w in a.foreign if w not in TOPIC_WORDS or not q.topics]
+        if len(foreign) >= 2 or (foreign and 3 * len(foreign) >= len(a.content)):
+            return None
         bodies = [u.name for u in a.units]
         if not bodies and a.self_ref and (asker is not None or unit):
             bodies = [asker.name if asker is not None else str(unit)]
+        if not bodies:
+            # a body written in the question that the registry does not list ("Bộ Quốc phòng")
+            bodies = [b for b in bodies_named(a.text) if fold(b) in self.passages.folded_text][:1]
         if q.meta_slot and not bodies and not q.topics:
             meta = self.facts.answer(q.meta_slot)
             if meta is not None:
@@ -464,6 +472,12 @@ class QAEngine:
         return None
 
     def _asks_office_holder(self, a: Analysis) -> bool:
+        if not self.entries and not a.present:
+            # a pack without entries: the passages may name who heads a committee ("Trưởng ban: ...")
+            return False
+        return self._holder(a)
+
+    def _holder(self, a: Analysis) -> bool:
         """The person holding an office: "Ai là Chủ tịch UBND tỉnh hiện nay?", "Giám đốc Công an tỉnh là ai?".
         Answered only for an office the pack lists under ``known_offices`` and not for "now"."""
         if "who" not in a.asks or not a.offices:
