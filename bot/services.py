@@ -4,6 +4,7 @@ provides it (the knowledge library of several packs, a test double of the engine
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,7 +26,11 @@ class QAService(Protocol):
     """Answers one question about the loaded documents (``knowledge.QAEngine``)."""
 
     def answer(
-        self, question: str, unit: str | None = None, context: dict[str, Any] | None = None
+        self,
+        question: str,
+        unit: str | None = None,
+        context: dict[str, Any] | None = None,
+        today: date | None = None,
     ) -> Any: ...
 
 

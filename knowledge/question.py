@@ -300,7 +300,7 @@ def split_parts(question: str) -> list[str]:
             parts[-1] = f"{parts[-1]} {piece}"
         else:
             parts.append(piece)
-    cleaned = []
+    cleaned: list[str] = []
     for p in parts:
         words = p.split()
         if cleaned and words and fold(words[0]) in ("va", "con", "roi", "thi"):
