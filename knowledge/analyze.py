@@ -80,11 +80,16 @@ class Analyzer:
         self.names = frozenset(
             str(n) for n in pack.data.get("other_numbers", []) if not _YEAR.fullmatch(str(n))
         )
+        # a document that itself addresses communes ("UBND các xã, phường") answers commune-level questions
+        folded_text = fold(pack.text or "")
+        self.names_communes = bool(
+            re.search(r"\b(?:cac xa|xa phuong|cap xa|ubnd xa|uy ban nhan dan xa)\b", folded_text)
+        )
         docs = pack.known_numbers()
         # every number the document's text contains names something of it ("Ban Chỉ đạo 1237", "Thông tư
         # 09/2013"): never an unknown document to decline (a pack without ``other_numbers`` included)
         in_text = set(re.findall(r"(?<![\d/])(\d{3,5})(?![\d])", pack.text or ""))
-        self.numbers = NumberRecognizer(docs, [*pack.data.get("other_numbers", []), *sorted(in_text)])
+        self.numbers = NumberRecognizer(docs, pack.data.get("other_numbers", []), sorted(in_text - set(docs)))
 
         # Vocabulary: every syllable and adjacent pair the pack uses.  Unit and category names count for typo
         # repair but not for coverage: outside a unit mention, "xây dựng", "nông thôn" are not the directive's
@@ -255,7 +260,7 @@ class Analyzer:
         a.offices = _office_spans(toks)
         a.mention_starts = {m.start for m in unit_mentions} | {m.start for m in cat_mentions}
         a.present = any(_has_phrase(joined, p) for p in lexicon.PRESENT_PHRASES)
-        a.lower_level = _lower_level(joined, text)
+        a.lower_level = _lower_level(joined, text) and not self.names_communes
         a.count = not a.amount and _asks_count(toks)
         fillers = _phrase_spans(toks, _FILLERS)
         a.features = _strip_numbers(

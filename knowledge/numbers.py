@@ -63,8 +63,12 @@ class NumberRecognizer:
     """Finds document numbers; ``known`` are the pack's documents, ``other`` numbers that occur in the
     directive without being documents (committee 247, years ...)."""
 
-    def __init__(self, known: Iterable[str], other: Iterable[str] = ()) -> None:
-        self.known = {str(k).lstrip("0") for k in known}
+    def __init__(
+        self, known: Iterable[str], other: Iterable[str] = (), mentioned: Iterable[str] = ()
+    ) -> None:
+        """``mentioned``: numbers the document's text contains (documents it cites, "Nghị quyết 214/NQ-CP"):
+        known to the text, so never declined as unknown."""
+        self.known = {str(k).lstrip("0") for k in known} | {str(m).lstrip("0") for m in mentioned}
         self.other = {str(o).lstrip("0") for o in other}
 
     def find(self, text: str) -> list[DocNumber]:

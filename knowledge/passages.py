@@ -26,6 +26,8 @@ __all__ = ["PassageAnswerer"]
 
 MAX_EXCERPT = 700
 MIN_SCORE = 0.22  # normalised BM25 of the best passage for a general question
+AMOUNT_MIN = 0.35  # normalised BM25 of a passage stating a sum, for an amount question
+_MONEY = re.compile(r"\d[\d.,]*\s*(?:tỷ|triệu|nghìn|ngàn|đồng|%|phần trăm)", re.IGNORECASE)
 BODY_MIN = 0.6  # share of a body name's distinctive words a passage must contain
 SILENT = {
     "funding": "không nêu (không quy định) nguồn kinh phí hay mức kinh phí thực hiện",
@@ -144,6 +146,16 @@ class PassageAnswerer:
         if f.contact:
             text += f" Đề nghị liên hệ {f.contact} để được hướng dẫn."
         return Answer(text=text, answered=True, confidence=0.7, kind="answer", entry_id=f"silent:{topic}")
+
+    def amounts(self, query: list[str]) -> Answer | None:
+        """The passage stating a sum or a share that the question asks for, when the document has any."""
+        idx = [n for n, i in enumerate(self.items) if not i.header and _MONEY.search(i.passage.text)]
+        if not idx:
+            return None
+        ranked = [(p, sc) for p, sc in self._rank(query, idx, limit=2) if sc > 0]
+        if not ranked or ranked[0][1] < AMOUNT_MIN:
+            return None
+        return self._render([ranked[0][0]], query, ranked[0][1])
 
     def topic_passages(self, topic: str) -> list[_P]:
         return [i for i in self.items if topic in i.topics and not i.header and not i.ground]

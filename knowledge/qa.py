@@ -100,6 +100,7 @@ class QAEngine:
         self.index = Index(docs, boost=lexicon.QUESTION_BOOST)
         self.clock = clock or dt.date.today
         self.facts = MetaFacts(pack)
+        self.subject_toks = tokens(str(pack.meta.get("subject") or ""))
         self.signer_toks = tokens(str((pack.meta.get("signer") or {}).get("name") or ""))
         self.premises = PremiseChecker(self.facts)
         self.passages = PassageAnswerer(pack, self.facts)
@@ -234,6 +235,9 @@ class QAEngine:
             context.get("amount") and a.follow_up and (a.units or a.categories) and not a.foreign
         ):
             # "còn Sở Y tế thì sao?" after an amount question asks the same about Sở Y tế
+            stated = self.passages.amounts(a.features)
+            if stated is not None:
+                return stated  # the document does state sums ("tổng nhu cầu vốn ... 43.346 tỷ đồng")
             strange = [w for w in a.foreign if w not in MONEY_VOCAB]
             return self._decline(a, [], 0.0) if strange else self._amount(a, asker)
         return self._verdict(self._route(a, q, asker, unit, context, doc), a, q)
@@ -269,6 +273,9 @@ class QAEngine:
     ) -> Answer:
         """Header facts, then the unit's duties, then the entries, then the passages."""
         bare = not (a.units or a.categories) or (q.yesno and q.meta_slot in ROLE_SLOTS)
+        if q.meta_slot is None and a.known_docs == {self.main} and not q.topics and not self._own_words(a):
+            # "Công văn 1040 của Bộ ... ngày nào?", "QĐ 2853 ai ký?": the document itself
+            q.meta_slot = "date" if "when" in a.asks else ("signer" if "who" in a.asks else None)
         if self.signer_toks and _contains(a.toks, self.signer_toks) and q.meta_slot in (None, "signer"):
             # "<người ký> giữ chức gì / thuộc cơ quan nào?" (often "ông ấy" resolved): the signer's title
             # or body
@@ -329,12 +336,19 @@ class QAEngine:
         answer.text = ("Đúng. " if ok else "Không đúng: ") + answer.text
         return answer
 
+    def _own_words(self, a: Analysis) -> list[str]:
+        """Content words of the question that do not merely describe the document (issuer, subject)."""
+        return [t for t in a.content if t not in self.identifying and t not in self.analyzer.general]
+
     def _fits(self, answer: Answer, a: Analysis, slot: str) -> bool:
         """A header answer covers the question: every content word of the question is a word of the slot's
         cues, of the document's label, or of the answer ("giai đoạn thí điểm" is not the document's period,
         "dựa trên đề xuất của ai" is not its issuer)."""
         cue = SLOT_WORDS.get(slot, frozenset())
         said_toks = tokens(answer.text) + tokens(self.facts.label)
+        if _run(a.toks, self.subject_toks) >= 3:
+            # "Quyết định ban hành kế hoạch <subject> có số hiệu là gì?": described by its subject
+            said_toks += self.subject_toks
         said = set(said_toks) | cue
         if not all(t in said or t.isdigit() for t in a.content):
             return False
@@ -892,6 +906,21 @@ class QAEngine:
         if ranked and ranked[0][1] >= 85:
             return ranked[0][0]
         return None
+
+
+def _run(toks: list[str], other: list[str]) -> int:
+    """Length of the longest run of consecutive tokens the two share."""
+    best = 0
+    pos: dict[str, list[int]] = {}
+    for j, t in enumerate(other):
+        pos.setdefault(t, []).append(j)
+    for i, t in enumerate(toks):
+        for j in pos.get(t, ()):
+            k = 0
+            while i + k < len(toks) and j + k < len(other) and toks[i + k] == other[j + k]:
+                k += 1
+            best = max(best, k)
+    return best
 
 
 def _contains(toks: list[str], part: list[str]) -> bool:
