@@ -222,7 +222,10 @@ class QAEngine:
         if a.unknown_docs and not a.known_docs:
             return self._unknown_document(a)
         doc = next((d for d in self.pack.documents if str(d.get("id")) in a.known_docs - {self.main}), None)
-        if q.period_status and doc is None:
+        end = self.facts.period.get("end")
+        after = bool(end) and any(y > int(str(end)[-4:]) for y in q.years) and q.yesno
+        if (q.period_status or after) and doc is None:
+            # "Sang 2026 có phải báo cáo nữa không?": a year after the period
             later = [y for y in q.years if y > today.year]
             return period_answer(self.facts, today, later[0] if later else None)
         premise = self.premises.check(q, lambda: self._funding_pointer(a, asker), other_doc=doc, text=a.text)
@@ -282,7 +285,9 @@ class QAEngine:
             q.meta_slot = "issuer" if {"co", "quan"} <= set(a.toks) or "thuoc" in a.toks else "signer_title"
         if q.meta_slot and doc is None and bare and not q.topics:
             meta = self.facts.answer(q.meta_slot)
-            if meta is not None and self._fits(meta, a, q.meta_slot):
+            role_claim = q.yesno and q.meta_slot in ROLE_SLOTS and bool(a.units or bodies_named(a.text))
+            if meta is not None and (role_claim or self._fits(meta, a, q.meta_slot)):
+                # "Thường trực BCĐ là Bộ CHQS tỉnh phải không?": the role's holder, then the verdict
                 return self._with_contact(meta, q)
         if q.compare and len(a.known_docs) >= 2:
             both = self._documents_side_by_side(a)
@@ -292,6 +297,10 @@ class QAEngine:
         if duties is not None and (a.units or a.categories) and q.topics == ["duties"] and not a.foreign:
             # "Công an tỉnh làm gì?", "huyện chúng tôi phải thực hiện những gì?": that unit's duties
             return self._with_contact(self._render(duties, a, asker, 0.8, [], context), q)
+        claimed = self.topic_entry.get(q.topics[0]) if q.yesno and len(q.topics) == 1 else None
+        if claimed is not None and claimed.topic in ("reporting", "funding") and not a.foreign:
+            # "báo cáo về Bộ Công an à?": what the document says on that topic, then the verdict
+            return self._render(claimed, a, asker, 0.7, [], context)
         answer = self._answer(a, asker, context) if self.entries else None
         if answer is not None and (answer.answered or answer.kind != "decline"):
             return self._with_contact(answer, q)
@@ -326,9 +335,13 @@ class QAEngine:
         provisions, "Không đúng:" when it does not."""
         if not (q.yesno and answer.answered) or answer.text.startswith(("Đúng", "Không đúng")):
             return answer
-        role = q.meta_slot in ROLE_SLOTS or "reporting" in q.topics
-        claims = [u.name for u in a.units] + bodies_named(a.text) if role else []
+        claims: list[str] = []
+        if q.meta_slot in ROLE_SLOTS:
+            claims = [u.name for u in a.units] + bodies_named(a.text)
+        elif "reporting" in q.topics and not a.units:
+            claims = bodies_named(a.text)  # "báo cáo về Bộ Công an": the recipient claimed
         claims += provisions(" ".join(a.toks))
+        claims += [d for d in a.known_docs if d != self.main]  # "chỉ đạo thực hiện QĐ 3579 đúng không?"
         if not claims:
             return answer
         said = " ".join(tokens(answer.text))

@@ -171,7 +171,13 @@ def read(text: str, words: list[str]) -> Question:
     q.period_status = any(has(toks, p) for p in PERIOD_STATUS) or (
         q.yesno and any(has(toks, p) for p in PRESENT_MARKERS) and bool(STILL_MARKERS & set(words))
     )
-    q.frequencies = [k for k, ps in FREQUENCIES.items() if any(has(toks, p) for p in ps)]
+    # the longest phrase decides ("6 tháng một lần" is not "tháng một lần")
+    found = [
+        (max(len(p) for p in ps if has(toks, p)), k)
+        for k, ps in FREQUENCIES.items()
+        if any(has(toks, p) for p in ps)
+    ]
+    q.frequencies = [k for _, k in sorted(found, reverse=True)]
     q.titles = [" ".join(p) for p in TITLES if has(toks, p)]
     # "phó chủ tịch" contains "chủ tịch": keep the longest only
     q.titles = [t for t in q.titles if not any(t != u and f" {t}" in f" {u}" for u in q.titles)]
@@ -281,7 +287,7 @@ def bodies_named(text: str) -> list[str]:
 
 
 _CUES = frozenset(("ai", "gi", "nao", "dau", "sao", "khong", "chua", "may", "nhieu"))
-_SPLIT = re.compile(r"(?<=[?;,])\s+")
+_SPLIT = re.compile(r"(?<=[?;,])\s+|\s+(?=(?:và|va)\s)", re.IGNORECASE)
 
 
 def split_parts(question: str) -> list[str]:
