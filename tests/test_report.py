@@ -247,6 +247,14 @@ async def test_chat_command_for_admin_and_standing_office_only(filled: ChatDrive
     ]
 
 
+async def test_chat_pdf_without_libreoffice_says_so(
+    filled: ChatDriver, app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))
+    [reply] = await filled.send(ADMIN, "/baocaotonghop 2025 pdf")
+    assert not reply.files and "chưa cài LibreOffice" in reply.text and "docx" in reply.text
+
+
 def _cli(args: list[str], db_url: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[bytes]:
     full = {
         **os.environ,

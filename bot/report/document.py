@@ -198,6 +198,7 @@ class Writer:
         s.left_margin, s.right_margin = self.Mm(MARGIN_LEFT), self.Mm(MARGIN_RIGHT)
         s.header_distance = self.Mm(10)
         s.different_first_page_header_footer = True  # no number on page 1
+        s.first_page_header.is_linked_to_previous = False  # an explicit, empty first-page header
         p = s.header.paragraphs[0]
         p.paragraph_format.alignment = self.align.CENTER
         self.page_field(p)
