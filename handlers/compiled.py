@@ -15,7 +15,8 @@ router = Router("compiled")
 FORMAT_WORDS = {"docx": "docx", "word": "docx", "doc": "docx", "xlsx": "xlsx", "excel": "xlsx", "pdf": "pdf"}
 USAGE = "Cú pháp: /baocaotonghop NĂM [docx|xlsx|pdf], ví dụ /baocaotonghop 2025 (mặc định tệp Word .docx)."
 DENIED = "Lệnh này dành cho quản trị viên và cán bộ của cơ quan thường trực (đơn vị tổng hợp báo cáo)."
-MAX_AT_ONCE = 2  # reports built at the same time in one process (each takes a worker thread)
+DENIED = "Lệnh này dành cho quản trị viên và cán bộ của cơ quan thường trực (đơn vị tổng hợp báo cáo)."
+MAX_AT_ONCE = 2  # PDF conversions (LibreOffice processes) at the same time in one process
 
 
 def parse(args: str, default_year: int) -> tuple[int | None, str, str]:
@@ -43,8 +44,22 @@ async def allowed(ctx: Context) -> bool:
         return True
     if ctx.user.id is None:
         return False
-    unit = await asyncio.to_thread(ctx.app.store.approved_unit, ctx.user.id)
+    unit = await ctx.app.db.run(ctx.app.store.approved_unit, ctx.user.id)
     return unit is not None and unit.standing_office
+
+
+async def _make(app: Any, year: int, fmt: str) -> bytes:
+    """The document in the heavy database pool (CPU-bound Python); a PDF is then converted by LibreOffice,
+    a subprocess, in a plain worker thread, at most ``MAX_AT_ONCE`` at a time."""
+    from bot.report import build
+    from bot.report.pdf import docx_to_pdf, ensure_available
+
+    if fmt != "pdf":
+        return await app.db.run(build, app, year, fmt, heavy=True)
+    ensure_available()  # a clear message at once when LibreOffice is missing
+    docx = await app.db.run(build, app, year, "docx", heavy=True)
+    async with _semaphore(app):
+        return await asyncio.to_thread(docx_to_pdf, docx)
 
 
 @router.command(
@@ -53,21 +68,18 @@ async def allowed(ctx: Context) -> bool:
     keywords=("báo cáo tổng hợp",),
 )
 async def compiled_report(ctx: Context) -> Reply:
-    from bot.report import MIME, ReportError, build, filename
+    from bot.report import MIME, ReportError, filename
 
     if not await allowed(ctx):
-        return Reply(
-            "Lệnh này dành cho quản trị viên và cán bộ của cơ quan thường trực (đơn vị tổng hợp báo cáo)."
-        )
+        return Reply(DENIED)
     year, fmt, error = parse(ctx.args, ctx.app.reporting_year())
     if year is None:
         return Reply(error)
     try:
-        async with _semaphore(ctx.app):
-            data = await asyncio.to_thread(build, ctx.app, year, fmt)
+        data = await _make(ctx.app, year, fmt)
     except ReportError as exc:
         return Reply(str(exc))
-    await asyncio.to_thread(ctx.app.store.audit, ctx.msg.user_key, "report", {"year": year, "format": fmt})
+    await ctx.app.db.run(ctx.app.store.audit, ctx.msg.user_key, "report", {"year": year, "format": fmt})
     return Reply(
         f"Báo cáo tổng hợp năm {year} (bản dự thảo để cơ quan rà soát, ghi số và ký).",
         files=[OutFile(filename(year, fmt), data, MIME[fmt])],
