@@ -47,6 +47,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.context import Context
+from bot.durable.turn import persist_state
 from bot.locks import KeyedLock
 from bot.messages import Choice, Incoming, Reply
 from bot.router import CommandSpec, Flow, Handler, HandlerResult, Router
@@ -382,8 +383,5 @@ class Dispatcher:
         if dumped:
             data["_meta"] = dumped
         flow, step = (state.flow, state.step) if state is not None else ("", "")
-        store = self.app.store
-        if not flow and not dumped:
-            await asyncio.to_thread(store.clear_state, ctx.msg.user_key)
-        else:
-            await asyncio.to_thread(store.save_state, ctx.msg.user_key, flow, step, data)
+        # Inside a durable turn the state is committed with the replies and the inbox row (bot.durable).
+        await persist_state(self.app.store, ctx.msg.user_key, flow, step, data)

@@ -115,11 +115,33 @@ def table(rows: list[UnitStatus], form: FormSpec, category_label: Any = None) ->
     return out
 
 
+# A cell starting with one of these is a formula to Excel/LibreOffice (OWASP "CSV injection"); a
+# display name "=HYPERLINK(...)" must stay text in the standing office's spreadsheet.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_text(value: Any) -> Any:
+    """A text value as it may go into a spreadsheet: no control characters (openpyxl refuses them)."""
+    if isinstance(value, str):
+        from bot.sanitize import clean_text
+
+        return clean_text(value)
+    return value
+
+
+def csv_cell(value: Any) -> Any:
+    """Text that would start a formula gets a leading apostrophe (shown as text, not evaluated)."""
+    value = cell_text(value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(rows: list[UnitStatus], form: FormSpec, category_label: Any = None) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(headers(form))
-    w.writerows(table(rows, form, category_label))
+    w.writerow([csv_cell(h) for h in headers(form)])
+    w.writerows([csv_cell(v) for v in row] for row in table(rows, form, category_label))
     return buf.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
 
 
@@ -148,6 +170,20 @@ def to_json(rows: list[UnitStatus], form: FormSpec, year: int, category_label: A
         "rows": items,
     }
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _text_cell(ws: Any, value: str) -> Any:
+    """User text as an xlsx cell: control characters dropped (openpyxl refuses them), and text that
+    would start a formula (=HYPERLINK(...) from a display name) forced to a string cell."""
+    from openpyxl.cell import WriteOnlyCell
+
+    value = cell_text(value)
+    if not value.startswith(FORMULA_START):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def to_xlsx(rows: list[UnitStatus], form: FormSpec, year: int, category_label: Any = None) -> bytes:
@@ -181,7 +217,7 @@ def to_xlsx(rows: list[UnitStatus], form: FormSpec, year: int, category_label: A
                 cell = WriteOnlyCell(ws, value=row[col])
                 cell.number_format = "#,##0"
                 row[col] = cell
-        ws.append(row)
+        ws.append([_text_cell(ws, v) if isinstance(v, str) else v for v in row])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -102,14 +102,18 @@ class RateLimit:
 
 @dataclass(frozen=True, slots=True)
 class DeliveryResult:
+    """What became of one message: ``"sent"`` (the platform accepted it), ``"queued"`` (written to the
+    durable outbox inside a turn, sent by bot.durable's pump once the turn commits), ``"blocked"``,
+    ``"failed"``, ``"skipped"`` (before_send said no)."""
+
     outgoing: Outgoing
-    status: str  # "sent" | "blocked" | "failed" | "skipped" (before_send said no)
+    status: str
     error: str = ""
     retryable: bool = False  # failed for a transient reason (network, 5xx, 429s): worth trying later
 
     @property
     def ok(self) -> bool:
-        return self.status == "sent"
+        return self.status in ("sent", "queued")
 
 
 class SlidingWindowLimiter:
@@ -210,6 +214,8 @@ BlockedCallback = Callable[[str], Awaitable[None] | None]
 BeforeSend = Callable[[Outgoing], Awaitable[bool]]
 OnResult = Callable[["DeliveryResult"], Awaitable[None]]
 OnUndelivered = Callable[[Outgoing, str], Awaitable[None]]
+# Set by bot.durable: inside a turn, send/send_many write outbox rows instead of sending (None = send).
+Interceptor = Callable[[list[Outgoing]], Awaitable[list["DeliveryResult"] | None]]
 
 
 def proves_undelivered(exc: SendError) -> bool:
@@ -237,6 +243,7 @@ class Outbox:
         self._global: dict[str, SlidingWindowLimiter] = {}
         self._per_chat: dict[tuple[str, str], SlidingWindowLimiter] = {}
         self._on_blocked = on_blocked
+        self._interceptor: Interceptor | None = None
         self.max_attempts = max_attempts
         self.backoff = backoff
         for name in self._senders:
@@ -250,6 +257,15 @@ class Outbox:
 
     def set_blocked_callback(self, callback: BlockedCallback | None) -> None:
         self._on_blocked = callback
+
+    def set_interceptor(self, interceptor: Interceptor | None) -> None:
+        """bot.durable's hook: messages sent inside a turn become rows of the durable outbox."""
+        self._interceptor = interceptor
+
+    async def _intercepted(self, outs: list[Outgoing]) -> list[DeliveryResult] | None:
+        if self._interceptor is None or not outs:
+            return None
+        return await self._interceptor(outs)
 
     @property
     def channels(self) -> list[str]:
@@ -285,7 +301,25 @@ class Outbox:
         before_send: BeforeSend | None = None,
         on_undelivered: OnUndelivered | None = None,
     ) -> DeliveryResult:
-        """Deliver one message, honouring limits; never raises for delivery problems.
+        """Deliver one message, or queue it durably when called inside a turn (bot.durable).
+
+        With hooks (the reminder ledger) the message is always delivered at once: the ledger is
+        its own durable record.  See :meth:`deliver`.
+        """
+        if before_send is None and on_undelivered is None:
+            queued = await self._intercepted([out])
+            if queued is not None:
+                return queued[0]
+        return await self.deliver(out, before_send=before_send, on_undelivered=on_undelivered)
+
+    async def deliver(
+        self,
+        out: Outgoing,
+        *,
+        before_send: BeforeSend | None = None,
+        on_undelivered: OnUndelivered | None = None,
+    ) -> DeliveryResult:
+        """Deliver one message now, honouring limits (never queued); never raises for delivery problems.
 
         ``on_undelivered(out, error)`` is awaited when an attempt failed in a way that proves
         nothing was delivered (429, 5xx, connection refused) and no earlier attempt may have
@@ -389,8 +423,12 @@ class Outbox:
         on_result: OnResult | None = None,
         on_undelivered: OnUndelivered | None = None,
     ) -> list[DeliveryResult]:
-        """Fan out at the channels' full allowed rate; results in input order."""
+        """Fan out at the channels' full allowed rate; results in input order (queued inside a turn)."""
         items = list(outs)
+        if before_send is None and on_result is None and on_undelivered is None:
+            queued = await self._intercepted(items)
+            if queued is not None:
+                return queued
         results: list[DeliveryResult | None] = [None] * len(items)
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(len(items)):
@@ -402,7 +440,7 @@ class Outbox:
                     i = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                result = await self.send(items[i], before_send=before_send, on_undelivered=on_undelivered)
+                result = await self.deliver(items[i], before_send=before_send, on_undelivered=on_undelivered)
                 results[i] = result
                 if on_result is not None:
                     try:

@@ -64,16 +64,44 @@ async def serve(settings: Settings, stop_event: asyncio.Event | None = None, app
         await stop_event.wait()
     finally:
         log.info("Đang dừng...")
-        if sched is not None:
-            with contextlib.suppress(Exception):
-                scheduler.shutdown(sched)
-        for adapter in reversed(started):
-            try:
-                await adapter.stop()
-            except Exception:  # keep stopping the others
-                log.exception("Lỗi khi dừng kênh %s", adapter.channel)
-        if web is not None:
-            await web.stop()
+        await _shutdown(app, sched, started, web)
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
+
+
+async def _shutdown(app: Any, sched: Any, started: list[ChannelAdapter], web: WebServer | None) -> None:
+    """SIGTERM: stop taking updates (polling stops, webhooks get 503), finish the turns taken and
+    send the outbox within SHUTDOWN_GRACE_SECONDS, then close the HTTP clients.  What is left
+    stays in the database for the next start (or another instance)."""
+    from bot.durable.runtime import existing
+
+    if sched is not None:
+        with contextlib.suppress(Exception):
+            import scheduler
+
+            scheduler.shutdown(sched)
+    for adapter in started:
+        stop_receiving = getattr(adapter, "stop_receiving", None)
+        if stop_receiving is not None:
+            try:
+                await stop_receiving()
+            except Exception:
+                log.exception("Lỗi khi dừng nhận tin của kênh %s", adapter.channel)
+    if web is not None:
+        web.drain()
+    rt = existing(app)
+    if rt is not None:
+        try:
+            complete = await rt.drain()
+            if not complete:
+                log.warning("Hết thời gian chờ khi dừng: phần việc còn lại được giữ trong cơ sở dữ liệu.")
+        except Exception:
+            log.exception("Lỗi khi hoàn tất các tin nhắn đang xử lý")
+    for adapter in reversed(started):
+        try:
+            await adapter.stop()
+        except Exception:  # keep stopping the others
+            log.exception("Lỗi khi dừng kênh %s", adapter.channel)
+    if web is not None:
+        await web.stop()

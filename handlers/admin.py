@@ -75,6 +75,13 @@ async def broadcast(ctx: Context) -> Reply:
     if not outs:
         return Reply("Chưa có thành viên nào được duyệt để nhận thông báo.")
     results = await ctx.app.outbox.send_many(outs)
+    queued = sum(1 for r in results if r.status == "queued")
+    if queued:  # a durable turn (bot.durable): written to the outbox, sent after this reply is saved
+        await asyncio.to_thread(store.audit, ctx.msg.user_key, "broadcast.queued", {"queued": queued})
+        return Reply(
+            f"Đã xếp thông báo vào hàng gửi tới {queued}/{len(outs)} thành viên; "
+            "tin được gửi dần theo giới hạn tốc độ của kênh."
+        )
     sent = sum(1 for r in results if r.status == "sent")
     blocked = sum(1 for r in results if r.status == "blocked")
     failed = len(results) - sent - blocked

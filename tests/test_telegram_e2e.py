@@ -265,8 +265,8 @@ async def test_broadcast_to_200_users_paced_without_loss(bot):
     loop = asyncio.get_running_loop()
     started = loop.time()
     replies = await bot.say(ADMIN_ID, "/thongbao Họp giao ban <quý 3> & tổng kết lúc 8:00 ngày 20/09/2025")
-    elapsed = loop.time() - started
-    assert "199/200" in text_of(replies) and "1 người đã chặn bot" in text_of(replies)
+    elapsed = loop.time() - started  # the turn is delivered: its reply and the 200 queued messages
+    assert "200/200" in text_of(replies) and "hàng gửi" in text_of(replies)
     for uid in members:
         texts = bot.fake.texts(uid)
         if uid == blocked:

@@ -271,10 +271,15 @@ async def test_start_refuses_a_wrong_token(server):
     await adapter.client.aclose()
 
 
-async def test_webhook_mode_needs_the_http_server_and_a_valid_url(server):
+async def test_webhook_mode_needs_the_http_server_and_a_valid_url(server, tmp_path):
     from bot.config import ConfigError
+    from bot.outbox import Outbox
+    from bot.storage.db import make_engine
+    from bot.storage.migrations import upgrade
 
-    app = types.SimpleNamespace(settings=Settings())
+    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    upgrade(engine)
+    app = types.SimpleNamespace(settings=Settings(), outbox=Outbox(), engine=engine)
     adapter = ZaloAdapter(
         app,
         ZaloClient(DEFAULT_TOKEN, server.root_url),

@@ -25,7 +25,7 @@ from sqlmodel import select
 from bot.app import build_app
 from bot.config import Settings
 from bot.storage.db import session_scope
-from bot.storage.models import Membership, ProcessedUpdate, StoredFile, Submission, User
+from bot.storage.models import InboxUpdate, Membership, StoredFile, Submission, User
 from tests.fakes.chat import FakeClock
 from tests.fakes.zalo_channel import WEBHOOK_SECRET, ZaloChannel, free_port
 from tests.fakes.zalo_server import FakeZaloServer, tiny_png
@@ -201,7 +201,7 @@ async def test_broadcast_reaches_members_and_marks_blocked_inactive(bot, server)
     server.block("m3")
     before = {u: len(server.texts(u)) for u in ("m1", "m2")}
     texts = await zc.say(ADMIN, "/thongbao Họp giao ban trực tuyến lúc 08:00 ngày 20/06/2025")
-    assert "2/3" in texts[-1], texts
+    assert "3/3" in texts[-1] and "hàng gửi" in texts[-1], texts  # queued in the turn, then sent
     for u in ("m1", "m2"):
         new = server.texts(u)[before[u] :]
         assert len(new) == 1 and "Họp giao ban trực tuyến" in new[0]
@@ -227,7 +227,7 @@ async def test_replayed_event_is_processed_once(bot, server):
     texts = await zc.replay("d1", update)
     assert texts == []
     assert zc.adapter.duplicates == 1 and zc.adapter.processed == 1
-    assert [p.update_id for p in rows(app, ProcessedUpdate)] == [update["message"]["message_id"]]
+    assert [p.update_key for p in rows(app, InboxUpdate)] == [update["message"]["message_id"]]
 
 
 # ----------------------------------------------------------------------------- webhook security
@@ -265,11 +265,12 @@ async def test_webhook_rejects_forged_requests_and_processes_nothing(bot, server
         r = await http.post(zc.webhook_url, json={"ok": True, "result": {"nope": 1}}, headers=headers)
         assert r.status_code == 400
     # nothing was processed, recorded or sent
-    assert zc.adapter.completed == 0 and rows(app, ProcessedUpdate) == [] and rows(app, User) == []
+    assert zc.adapter.completed == 0 and rows(app, InboxUpdate) == [] and rows(app, User) == []
     assert server.texts("f1") == []
     # the genuine delivery of the same event (flat form this time) is then processed normally
     update["message"]["text"] = "/start"
-    assert await server.post_webhook(update, flat=True) == 200
+    assert await server.post_webhook(update, flat=True) == 200  # 200 = in the inbox, committed
+    await zc.adapter.wait_completed(1)
     assert zc.adapter.processed == 1 and "Xin chào" in server.texts("f1")[0]
 
 

@@ -29,11 +29,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 import mimetypes
 from collections import OrderedDict
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,20 +47,26 @@ from telegram import (
 )
 from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.error import RetryAfter as TgRetryAfter
-from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
+from telegram.ext import Application, BaseUpdateProcessor
 
 from bot.channels.telegram_render import CallbackTokens, chosen_text, split_reply
 from bot.channels.telegram_sender import CHANNEL, TelegramSender, retry_seconds
 from bot.config import ConfigError, Settings
-from bot.http import WebServer
+from bot.durable import lease
+from bot.durable import runtime as durable_runtime
+from bot.durable.inbox import KeyTooLong
+from bot.http import BadBody, WebServer, read_json
 from bot.messages import Attachment, Incoming, Outgoing, Reply
 from bot.outbox import RateLimit
+from bot.sanitize import clean_incoming
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT = 10  # seconds a getUpdates long poll waits
+POLL_LEASE = "telegram:getUpdates"  # one instance per database polls (bot/durable/lease.py)
+MAX_WEBHOOK_BODY = 1024 * 1024
 ERROR_TEXT = "Xin lỗi, đã có lỗi khi xử lý yêu cầu của bạn. Vui lòng thử lại sau ít phút."
 UNSUPPORTED_TEXT = "Xin lỗi, tôi chỉ đọc được tin nhắn chữ, tệp tài liệu và ảnh."
 EXPIRED_CHOICE_TEXT = "Lựa chọn này đã hết hạn. Vui lòng gõ lại lệnh (ví dụ /trogiup)."
@@ -174,11 +179,15 @@ class TelegramAdapter:
             .get_updates_read_timeout(10.0)
             .job_queue(None)  # scheduling is scheduler.py's job, not PTB's
         )
-        if self.webhook_url:
-            builder = builder.updater(None)
+        # Receiving is ours (bot/durable): updates go to the inbox before Telegram is told we have them
+        # (the next getUpdates offset, or the webhook's 200), so PTB's Updater and handlers are not used.
+        builder = builder.updater(None)
         self.application: Application = builder.build()
-        self.application.add_handler(TypeHandler(Update, self._on_update))
-        self.application.add_error_handler(self._on_error)
+        self.durable = durable_runtime(app)
+        self.durable.register(CHANNEL, self.process, self._delivered)
+        self._poll_task: asyncio.Task[None] | None = None
+        self._offset = 0
+        self._confirmed = 0
         self.tokens = CallbackTokens()
         self.sender = TelegramSender(self.application.bot, self.tokens, rate=settings.telegram_rate)
         self._pressed = _Bounded()
@@ -241,6 +250,7 @@ class TelegramAdapter:
         await self.start_sending()
         try:
             await self._start_receiving(web_server)
+            await self.durable.start()
         except BaseException:
             await self.stop()
             raise
@@ -253,19 +263,110 @@ class TelegramAdapter:
             if web_server is None:
                 raise ConfigError("Chế độ webhook Telegram cần máy chủ HTTP (WEBHOOK_LISTEN).")
             web_server.add_post(urlsplit(self.webhook_url).path or "/", self.handle_webhook)
-            await self.application.start()
             web_server.on_listening(self._set_webhook)
         else:
-            assert self.application.updater is not None
-            await self.application.updater.start_polling(
-                poll_interval=0.0,
-                timeout=POLL_TIMEOUT,
-                bootstrap_retries=3,  # deleteWebhook at start, retried on network errors
-                allowed_updates=ALLOWED_UPDATES,
-                drop_pending_updates=False,
-                error_callback=self._polling_error,
-            )
-            await self.application.start()
+            await self._delete_webhook()
+            self._poll_task = asyncio.create_task(self._poll_loop(), name="telegram-polling")
+
+    async def _delete_webhook(self) -> None:
+        """getUpdates does not work while a webhook is set (retried on network errors)."""
+        for attempt in range(1, 4):
+            try:
+                await self.bot.delete_webhook(drop_pending_updates=False)
+                return
+            except NetworkError as exc:
+                if attempt == 3:
+                    log.warning("Telegram: không xóa được webhook cũ: %s", exc)
+                    return
+                await asyncio.sleep(attempt)
+
+    # -------------------------------------------------------------- polling
+    async def _poll_loop(self) -> None:
+        """Long polling into the inbox: an offset is confirmed (the next getUpdates) only after the
+        updates below it were committed.  One instance per database polls (a lease); the others
+        wait and take over when it stops renewing (it died), instead of fighting with 409s."""
+        engine = self.app.engine
+        owner = self.durable.owner
+        ttl = self.durable.settings.inbox_lease
+        poll_timeout = max(1, min(POLL_TIMEOUT, int(ttl / 3)))  # the lease is renewed before each poll
+        holding = False
+        failures = 0
+        while True:
+            try:
+                got = await asyncio.to_thread(lease.acquire, engine, POLL_LEASE, owner, ttl)
+            except Exception as exc:
+                log.warning("Telegram: không kiểm tra được quyền nhận cập nhật (%s)", exc)
+                got = False
+            if got != holding:
+                holding = got
+                log.info(
+                    "Telegram: %s",
+                    "instance này nhận cập nhật" if got else "instance khác đang nhận cập nhật",
+                )
+            if not got:
+                await asyncio.sleep(min(5.0, ttl / 4))
+                continue
+            try:
+                updates = await self.bot.get_updates(
+                    offset=self._offset or None,
+                    timeout=poll_timeout,
+                    read_timeout=poll_timeout + 10,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+                self._confirmed = self._offset
+                if updates:
+                    await self._accept(updates)
+                    self._offset = max(u.update_id for u in updates) + 1
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the loop never dies: network, 409, the database away...
+                failures += 1
+                if isinstance(exc, TelegramError):
+                    self._polling_error(exc)
+                else:
+                    log.warning("Telegram: chưa ghi được cập nhật vào hộp thư (%s); thử lại", exc)
+                await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures - 1, 6)))
+
+    async def _accept(self, updates: Sequence[Update]) -> None:
+        items = [(CHANNEL, str(u.update_id), _user_key_of(u) or "?", u.to_dict()) for u in updates]
+        fresh = await self.durable.accept_many(items)
+        for update, new in zip(updates, fresh, strict=True):
+            self.stats["updates"] += 1
+            if not new:
+                self._duplicate(update)
+
+    def _duplicate(self, update: Update) -> None:
+        self.stats["duplicates"] += 1
+        log.info("Telegram: bỏ qua cập nhật lặp lại %s", update.update_id)
+        if update.callback_query is not None:
+            task = asyncio.create_task(self._answer(update.callback_query))
+            task.add_done_callback(lambda _t: None)
+        self._done_soon(update.update_id)
+
+    def _done_soon(self, update_id: int) -> None:
+        asyncio.get_running_loop().create_task(self._mark_done(update_id))
+
+    def _delivered(self, update_key: str) -> None:
+        with contextlib.suppress(ValueError):
+            self._done_soon(int(update_key))
+
+    async def stop_receiving(self) -> None:
+        """SIGTERM, first step: no more getUpdates; confirm what the inbox holds; give the lease up."""
+        if self._poll_task is not None:
+            self._poll_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._poll_task
+            self._poll_task = None
+            if self._offset and self._offset != self._confirmed:
+                with contextlib.suppress(TelegramError, Exception):
+                    await self.bot.get_updates(
+                        offset=self._offset, timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES
+                    )
+                    self._confirmed = self._offset
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(lease.release, self.app.engine, POLL_LEASE, self.durable.owner)
+        self._receiving = False
 
     async def _set_webhook(self) -> None:
         """Call setWebhook; registered to run once our HTTP server accepts connections."""
@@ -331,23 +432,20 @@ class TelegramAdapter:
 
     # ----------------------------------------------------------------- stop
     async def stop(self) -> None:
-        """Stop fetching, finish the updates in progress (their replies are sent), close the client."""
-        app = self.application
+        """Stop fetching, finish the updates taken and send their replies (durable runtime), close."""
         try:
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
+            await self.stop_receiving()
+            await self.durable.release()
         finally:
             self._receiving = False
             if self._sending:
-                await app.shutdown()
+                await self.application.shutdown()
                 self._sending = False
         log.info("Telegram: đã dừng")
 
     # -------------------------------------------------------------- webhook
     async def handle_webhook(self, request: web.Request) -> web.StreamResponse:
-        """POST from Telegram: check the secret, queue the update for PTB, answer 200."""
+        """POST from Telegram: check the secret, write the update to the inbox, then answer 200."""
         given = request.headers.get(SECRET_HEADER)
         if given is None:
             log.warning("Telegram webhook: yêu cầu thiếu secret từ %s", request.remote)
@@ -358,36 +456,40 @@ class TelegramAdapter:
         if request.content_type != "application/json":
             return web.json_response({"ok": False, "description": "JSON expected"}, status=415)
         try:
-            data = await request.json()
-            update = Update.de_json(data, self.bot) if isinstance(data, dict) else None
-        except web.HTTPRequestEntityTooLarge:
-            raise
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
-            update = None
+            data = await read_json(request, MAX_WEBHOOK_BODY)
+        except BadBody as exc:
+            return web.json_response({"ok": False, "description": exc.description}, status=exc.status)
+        update = parse_update(data, self.bot)
         if update is None:
             return web.json_response({"ok": False, "description": "not a Telegram update"}, status=400)
-        await self.application.update_queue.put(update)
+        try:
+            (fresh,) = await self.durable.accept_many(
+                [(CHANNEL, str(update.update_id), _user_key_of(update) or "?", data)]
+            )
+        except KeyTooLong:
+            return web.json_response({"ok": False, "description": "update id too long"}, status=400)
+        except Exception:  # not stored: 503, Telegram delivers it again
+            log.exception("Telegram webhook: không ghi được cập nhật %s", update.update_id)
+            return web.json_response({"ok": False, "description": "temporarily unavailable"}, status=503)
+        self.stats["updates"] += 1
+        if not fresh:
+            self._duplicate(update)
         return web.json_response({"ok": True})
 
     # -------------------------------------------------------------- updates
-    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def process(self, payload: dict[str, Any]) -> None:
+        """An inbox row (an update as Telegram sent it), in a durable turn: replies are queued."""
+        update = Update.de_json(payload, self.bot)
+        await self._on_update(update, None)
+
+    async def _on_update(self, update: Update, _context: object) -> None:
         try:
-            self.stats["updates"] += 1
-            fresh = await asyncio.to_thread(self.app.store.claim_update, CHANNEL, update.update_id)
-            if not fresh:
-                self.stats["duplicates"] += 1
-                log.info("Telegram: bỏ qua cập nhật lặp lại %s", update.update_id)
-                if update.callback_query is not None:
-                    await self._answer(update.callback_query)
-                return
             if update.callback_query is not None:
                 await self._on_callback(update, update.callback_query)
             elif update.message is not None:
                 await self._on_message(update, update.message)
         except Exception as exc:
             await self._report_error(update, exc)
-        finally:
-            await self._mark_done(update.update_id)
 
     async def _on_message(self, update: Update, message: Message) -> None:
         user = message.from_user
@@ -416,7 +518,7 @@ class TelegramAdapter:
             attachments=attachments,
             message_id=str(update.update_id),
         )
-        await self._dispatch(incoming)
+        await self._dispatch(clean_incoming(incoming))
 
     async def _download(self, message: Message, chat_id: str, user_key: str) -> Attachment | None:
         """Fetch the document or the largest photo that fits; tell the user when it is too big."""
@@ -473,7 +575,7 @@ class TelegramAdapter:
                 display_name=user.full_name,
                 message_id=str(update.update_id),
             )
-            await self._dispatch(incoming)
+            await self._dispatch(clean_incoming(incoming))
         finally:
             if not answered:
                 await self._answer(query)
@@ -536,15 +638,6 @@ class TelegramAdapter:
                 if not result.ok:
                     log.error("Telegram: không gửi được tin tới %s: %s", user_key or chat_id, result.error)
 
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """PTB's error handler: whatever escaped :meth:`_on_update` (rare)."""
-        exc = context.error or RuntimeError("unknown error")
-        if isinstance(update, Update):
-            await self._report_error(update, exc)
-        else:
-            self.stats["errors"] += 1
-            log.error("Telegram: lỗi ngoài cập nhật: %r", exc, exc_info=exc)
-
     async def _report_error(self, update: Update, exc: BaseException) -> None:
         """Log with context; tell the user, without details, that something went wrong."""
         self.stats["errors"] += 1
@@ -582,6 +675,24 @@ class TelegramAdapter:
                 await self._done_changed.wait_for(lambda: all(u in self._done for u in update_ids))
 
         await asyncio.wait_for(waiter(), timeout)
+
+
+_UPDATE_KINDS = ("message", "edited_message", "callback_query", "channel_post", "my_chat_member")
+
+
+def parse_update(data: Any, bot: Bot) -> Update | None:
+    """A Telegram update from a webhook body, or None for anything of the wrong shape (→ 400)."""
+    if not isinstance(data, dict):
+        return None
+    update_id = data.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
+        return None
+    if any(k in data and not isinstance(data[k], dict) for k in _UPDATE_KINDS):
+        return None
+    try:
+        return Update.de_json(data, bot)
+    except Exception:  # PTB raises KeyError, TypeError, AttributeError... for odd shapes
+        return None
 
 
 def build(app: Any) -> TelegramAdapter | None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 import mimetypes
 import unicodedata
@@ -48,8 +47,13 @@ from bot.channels.zalo_client import (
     parse_update,
 )
 from bot.config import ConfigError
+from bot.durable import runtime as durable_runtime
+from bot.durable.codec import register_reply_type
+from bot.durable.inbox import KeyTooLong
+from bot.http import BadBody, read_json
 from bot.messages import Attachment, Incoming, Outgoing, Reply
 from bot.outbox import PermanentSendError, RateLimit, RecipientBlocked, RetryAfter, TransientSendError
+from bot.sanitize import clean_incoming
 
 if TYPE_CHECKING:
     from bot.http import WebServer
@@ -119,6 +123,7 @@ def _split(text: str, limit: int, seps: tuple[str, ...]) -> list[str]:
 NUMBERED, WORDS = "numbered", "words"
 
 
+@register_reply_type
 @dataclass(slots=True)
 class ZaloReply(Reply):
     """A reply to the user's own message, with how its choices can be answered.
@@ -203,7 +208,22 @@ class ZaloSender:
         except ZaloApiError as exc:
             raise map_error(exc) from None
         except ZaloNetworkError as exc:
-            raise TransientSendError(str(exc)) from None
+            raise TransientSendError(str(exc), undelivered=_not_sent(str(exc))) from None
+
+
+_AMBIGUOUS = (
+    "ReadTimeout",
+    "WriteTimeout",
+    "PoolTimeout",
+    "ReadError",
+    "RemoteProtocolError",
+    "TimeoutException",
+)
+
+
+def _not_sent(description: str) -> bool:
+    """A 5xx answer or a refused connection proves non-delivery; a timeout mid-request does not."""
+    return not any(marker in description for marker in _AMBIGUOUS)
 
 
 def map_error(exc: ZaloApiError) -> Exception:
@@ -283,6 +303,8 @@ class ZaloAdapter:
         self.duplicates = 0
         self.completed = 0  # events finished, whatever the outcome (tests and health checks wait on it)
         self._completed_event = asyncio.Event()
+        self.durable = durable_runtime(app)
+        self.durable.register(CHANNEL, self.process_payload, self._delivered)
 
     @property
     def mode(self) -> str:
@@ -301,19 +323,23 @@ class ZaloAdapter:
         except ZaloNetworkError as exc:
             log.warning("Zalo: chưa kết nối được API (%s); sẽ thử lại.", exc)
 
+        from bot.durable import inbox
+
         with contextlib.suppress(Exception):  # housekeeping only: ids older than a week cannot come back
-            await asyncio.to_thread(self.app.store.prune_updates)
+            await asyncio.to_thread(inbox.prune, self.app.engine)
         if self.webhook_url:
             if web_server is None:
                 raise ConfigError(
                     "Chế độ webhook Zalo cần máy chủ HTTP của bot (đặt WEBHOOK_LISTEN=host:port)."
                 )
+            await self.durable.start()
             web_server.add_post(urlsplit(self.webhook_url).path or "/", self.handle_webhook)
             web_server.on_listening(self._set_webhook)  # once our port accepts the platform's pushes
             log.info("Zalo: chế độ webhook tại %s", urlsplit(self.webhook_url).path or "/")
         else:
             with contextlib.suppress(ZaloError):
                 await self.client.delete_webhook()  # getUpdates does not work while a webhook is set
+            await self.durable.start()
             self._poll_task = asyncio.create_task(self._poll_loop(), name="zalo-polling")
             log.info("Zalo: chế độ long polling")
 
@@ -332,18 +358,23 @@ class ZaloAdapter:
                 await asyncio.sleep(delay)
                 delay *= 2
 
-    async def stop(self, grace: float = 10.0) -> None:
+    async def stop_receiving(self) -> None:
+        """SIGTERM, first step: no more getUpdates (the webhook is refused by the HTTP server)."""
         self._stopping = True
         if self._poll_task is not None:
             self._poll_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poll_task
             self._poll_task = None
-        if self._tasks:  # let events already taken finish (their claim is recorded)
-            _done, pending = await asyncio.wait(set(self._tasks), timeout=grace)
-            for task in pending:
-                task.cancel()
-        await self.client.aclose()
+        if self._tasks:  # updates received but not yet written to the inbox
+            await asyncio.wait(set(self._tasks), timeout=5.0)
+
+    async def stop(self, grace: float | None = None) -> None:
+        await self.stop_receiving()
+        try:
+            await self.durable.release(grace)  # the last user drains the inbox and the outbox
+        finally:
+            await self.client.aclose()
 
     # ------------------------------------------------------------------ polling
     async def _poll_loop(self) -> None:
@@ -367,18 +398,41 @@ class ZaloAdapter:
                 log.info("Zalo: getUpdates hoạt động lại sau %d lỗi", failures)
                 failures = 0
             if update is not None:
-                self._spawn(update)
+                await self._accept_polled(update)
 
-    def _spawn(self, update: ZaloUpdate) -> None:
-        task = asyncio.create_task(self._run_guarded(update))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def _accept_polled(self, update: ZaloUpdate) -> None:
+        """Zalo's getUpdates has no acknowledgement: the update is the bot's from the moment the
+        answer arrived.  It is written to the inbox at once, retried while the database is away."""
+        delay = 0.2
+        for _attempt in range(50):
+            try:
+                await self.accept(update)
+                return
+            except KeyTooLong:
+                log.warning("Zalo: bỏ qua sự kiện có mã quá dài")
+                return
+            except Exception as exc:
+                log.warning("Zalo: chưa ghi được sự kiện %s vào hộp thư (%s)", update.message_id, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        log.error("Zalo: mất sự kiện %s: không ghi được vào cơ sở dữ liệu", update.message_id)
 
-    async def _run_guarded(self, update: ZaloUpdate) -> None:
-        try:
-            await self._locks.run(update.chat_id, lambda: self.process(update))
-        except Exception:
-            log.exception("Zalo: không xử lý được sự kiện %s", update.message_id)
+    async def accept(self, update: ZaloUpdate) -> bool:
+        """Write the event to the inbox (committed on return); False for a re-delivered one."""
+        payload = dict(update.raw) if update.raw else {"message": {}}
+        fresh = await self.durable.accept(CHANNEL, update.message_id, f"{CHANNEL}:{update.user_id}", payload)
+        if not fresh:
+            self.duplicates += 1
+            log.debug("Zalo: sự kiện %s đã nhận, bỏ qua", update.message_id)
+            self._mark_completed()
+        return fresh
+
+    def _delivered(self, _update_key: str) -> None:
+        self._mark_completed()
+
+    def _mark_completed(self) -> None:
+        self.completed += 1
+        self._completed_event.set()
 
     # ------------------------------------------------------------------ webhook
     async def handle_webhook(self, request: web.Request) -> web.Response:
@@ -389,37 +443,31 @@ class ZaloAdapter:
             return _json_error(403, "invalid secret token")
         if request.content_type != "application/json":
             return _json_error(415, "content type must be application/json")
-        if request.content_length is not None and request.content_length > self.max_body:
-            return _json_error(413, "body too large")
-        body = await request.content.read(self.max_body + 1)
-        if len(body) > self.max_body:
-            return _json_error(413, "body too large")
         try:
-            update = parse_update(json.loads(body))
-        except (ValueError, UnicodeDecodeError):
-            return _json_error(400, "invalid JSON")
+            update = parse_update(await read_json(request, self.max_body))
+        except BadBody as exc:
+            return _json_error(exc.status, exc.description)
         except UpdateFormatError as exc:
             return _json_error(400, f"not a Zalo update: {exc}")
         try:
-            await self._locks.run(update.chat_id, lambda: self.process(update))
+            await self.accept(update)
+        except KeyTooLong:
+            return _json_error(400, "message_id too long")
         except Exception:
-            # Nothing was recorded (the claim is the first step): the platform may deliver it again.
+            # Not stored: 503, so that the platform may deliver it again.
             log.exception("Zalo: lỗi khi ghi nhận sự kiện %s", update.message_id)
-            return _json_error(500, "internal error")
+            return _json_error(503, "temporarily unavailable")
         return web.json_response({"ok": True})
 
     # ------------------------------------------------------------------ processing
-    async def process(self, update: ZaloUpdate) -> None:
-        """Claim the event, translate it, dispatch it and send the replies.
+    async def process_payload(self, payload: dict[str, Any]) -> None:
+        """An inbox row, in a durable turn (bot.durable): translate, dispatch, queue the replies."""
+        await self.process(parse_update(payload))
 
-        Raises only when the claim itself could not be stored; after the claim every
-        error is logged and the user is told, in Vietnamese, that something went wrong.
-        """
-        try:
-            await self._process(update)
-        finally:
-            self.completed += 1
-            self._completed_event.set()
+    async def process(self, update: ZaloUpdate) -> None:
+        """Translate the event, dispatch it and send the replies; every error is logged and the
+        user is told, in Vietnamese, that something went wrong."""
+        await self._process(update)
 
     async def wait_completed(self, count: int, timeout: float = 10.0) -> None:
         """Wait until ``count`` events in total have been finished."""
@@ -429,11 +477,6 @@ class ZaloAdapter:
                 await self._completed_event.wait()
 
     async def _process(self, update: ZaloUpdate) -> None:
-        fresh = await asyncio.to_thread(self.app.store.claim_update, CHANNEL, update.message_id)
-        if not fresh:
-            self.duplicates += 1
-            log.debug("Zalo: sự kiện %s đã xử lý, bỏ qua", update.message_id)
-            return
         self.processed += 1
         user_key = f"{CHANNEL}:{update.user_id}"
         try:
@@ -462,7 +505,7 @@ class ZaloAdapter:
             "message_id": update.message_id,
         }
         if update.event_name == TEXT and update.text is not None:
-            return Incoming(text=update.text, **base)
+            return clean_incoming(Incoming(text=update.text, **base))
         if update.event_name == IMAGE and update.photo_url:
             limit = self.app.settings.max_attachment_bytes
             try:
@@ -478,7 +521,7 @@ class ZaloAdapter:
             mime = ctype if ctype.startswith("image/") else (_sniff_image(data) or "image/jpeg")
             ext = mimetypes.guess_extension(mime) or ".jpg"
             attachment = Attachment(f"zalo-{update.message_id}{ext}", data, mime, kind="photo")
-            return Incoming(text=update.caption, attachments=[attachment], **base)
+            return clean_incoming(Incoming(text=update.caption, attachments=[attachment], **base))
         # Stickers, files, voice, location...: Zalo has more kinds than the bot understands.
         if update.event_name != STICKER:
             log.info("Zalo: sự kiện %s không hỗ trợ", update.event_name)

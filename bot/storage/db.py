@@ -29,6 +29,9 @@ def normalize_url(url: str) -> str:
 
 
 def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False) -> Engine:
+    from bot.sanitize import install
+
+    install()  # every ORM write drops NUL, control and bidi-override characters (bot/sanitize.py)
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

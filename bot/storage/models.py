@@ -190,3 +190,79 @@ class Delivery(SQLModel, table=True):
     claimed_at: datetime = _ts()
     sent_at: datetime | None = _ts(nullable=True)
     error: str = Field(default="", max_length=500)
+
+
+# --------------------------------------------------------------------------- durable (issue 14)
+class InboxUpdate(SQLModel, table=True):
+    """Every incoming update, written before it is acknowledged (bot/durable/inbox.py).
+
+    ``status``: ``new`` → ``taken`` (by ``owner`` until ``lease_until``, renewed while alive)
+    → ``done`` (in the transaction that saved the dialog state and the replies).
+    The unique (channel, update_key) makes a re-delivered update a no-op.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("channel", "update_key", name="uq_inbox_update"),
+        Index("ix_inbox_pending", "status", "id"),
+        Index("ix_inbox_user", "user_key", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    update_key: str = Field(max_length=256)  # the platform's whole update id (longer ones are refused)
+    user_key: str = Field(max_length=200)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="new", max_length=10)
+    owner: str = Field(default="", max_length=120)
+    lease_until: datetime | None = _ts(nullable=True)
+    attempts: int = 0
+    received_at: datetime = _ts(index=True)
+    done_at: datetime | None = _ts(nullable=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One message to send (a reply, a notification, a broadcast), written in the deciding transaction.
+
+    ``pending`` → ``sending`` (taken by ``owner`` until ``lease_until``) → ``sent`` | ``blocked`` |
+    ``failed``.  Sent in ``id`` order per chat.
+    """
+
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "id"),
+        Index("ix_outbox_chat", "channel", "chat_id", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    chat_id: str = Field(max_length=120)
+    user_key: str = Field(default="", max_length=200)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    inbox_id: int | None = Field(default=None, index=True)
+    status: str = Field(default="pending", max_length=10)
+    owner: str = Field(default="", max_length=120)
+    lease_until: datetime | None = _ts(nullable=True)
+    attempts: int = 0
+    error: str = Field(default="", max_length=500)
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
+
+
+class Lease(SQLModel, table=True):
+    """A named lease held by one live instance (Telegram polling): taken over when it expires."""
+
+    name: str = Field(primary_key=True, max_length=80)
+    owner: str = Field(default="", max_length=120)
+    until: datetime = _ts()
+
+
+class TurnEffect(SQLModel, table=True):
+    """A side effect a turn committed on its own (a submission), keyed by its inbox row, so that
+    re-processing the same update after a crash finds it instead of doing it twice."""
+
+    __table_args__ = (UniqueConstraint("turn", "kind", name="uq_turn_effect"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    turn: str = Field(max_length=300)
+    kind: str = Field(max_length=40)
+    ref_id: int = 0
+    created_at: datetime = _ts()
