@@ -6,6 +6,15 @@ import logging
 import re
 
 _TOKEN_IN_URL = re.compile(r"(?<!/)(/(?:file/)?bot)[^/\s]+")  # not "//bot-api.zaloplatforms.com"
+# python-telegram-bot logs every request's parameters at DEBUG, setWebhook's secret_token included
+# (and Zalo's setWebhook body has the same key): any "secret_token" / "X-...-Secret-Token" value goes.
+_SECRET_VALUE = re.compile(
+    r"""((?:secret_token|secret-token)['"]?\s*[:=]\s*['"]?)[^'",\s})]+""", re.IGNORECASE
+)
+
+
+def redact(text: str) -> str:
+    return _SECRET_VALUE.sub(r"\1<secret>", _TOKEN_IN_URL.sub(r"\1<token>", text))
 
 
 class RedactingFormatter(logging.Formatter):
@@ -13,13 +22,13 @@ class RedactingFormatter(logging.Formatter):
     the filter below, which sees only the message."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return _TOKEN_IN_URL.sub(r"\1<token>", super().format(record))
+        return redact(super().format(record))
 
 
 class RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         msg = record.getMessage()
-        redacted = _TOKEN_IN_URL.sub(r"\1<token>", msg)
+        redacted = redact(msg)
         if redacted != msg:
             record.msg, record.args = redacted, ()
         return True

@@ -37,3 +37,17 @@ def test_token_in_message_and_traceback_is_redacted(captured: io.StringIO) -> No
     assert "api.telegram.org/bot<token>/getMe" in text
     assert "url 'https://bot-api.zaloplatforms.com/bot<token>/getUpdates'" in text  # the host stays readable
     assert "sending failed" in text and "RuntimeError" in text
+
+
+def test_webhook_secret_is_redacted_at_debug(captured: io.StringIO) -> None:
+    logging.getLogger().setLevel(logging.DEBUG)
+    log = logging.getLogger("telegram.ext.ExtBot")
+    log.debug(
+        "Calling Bot API endpoint `setWebhook` with parameters `%s`",
+        {"url": "https://x/y", "secret_token": "S3cr3t_value"},
+    )
+    log.debug(
+        '{"url": "https://x", "secret_token": "zalo-S3cr3t"} X-Telegram-Bot-Api-Secret-Token: S3cr3t_hdr'
+    )
+    out = captured.getvalue()
+    assert "S3cr3t" not in out and out.count("<secret>") == 3

@@ -21,7 +21,20 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     if settings is None:
         return 2
+    from bot.durable.settings import DurableSettings
+
+    try:
+        durable = DurableSettings.from_env()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     setup_logging(settings.log_level)
+    from bot.dbwait import EXIT_UNAVAILABLE, wait_for_database
+
+    problem = wait_for_database(settings.database_url, durable.db_wait)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_UNAVAILABLE
     from bot.runner import serve
 
     try:
