@@ -43,7 +43,19 @@ def _vi(message: str) -> str:
 
 argparse._ = _vi  # type: ignore[attr-defined]
 
-COMMANDS = ["ask", "chat", "run", "export", "report", "questions", "db", "reminders", "units"]
+COMMANDS = [
+    "ask",
+    "chat",
+    "run",
+    "export",
+    "report",
+    "questions",
+    "db",
+    "reminders",
+    "units",
+    "ingest",
+    "packs",
+]
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -26,10 +26,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _engine(pack_dir: str | None):  # -> QAEngine
-    from knowledge import QAEngine, load_pack
+def _engine(pack_dir: str | None):  # -> QAEngine or Library (same answer interface)
+    from knowledge.library import load_library
 
-    return QAEngine(load_pack(pack_dir))
+    return load_library(pack_dir)
 
 
 def run(args: argparse.Namespace) -> int:
