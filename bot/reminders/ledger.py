@@ -17,6 +17,10 @@ Life of one ledger row (table ``delivery``, unique ``key``)::
   an active, approved member (or the obligation not marked done). So a ``claimed`` row
   has certainly *not* been sent, and a unit that submits stops receiving reminders at
   once.
+- **sending -> claimed**: an answer that proves the attempt delivered nothing (429, 5xx, connection
+  refused) is committed before the outbox waits to retry (``mark_undelivered``); ``sending`` is
+  committed again, guarded, right before the retry. A crash during a 429 wait leaves a ``claimed``
+  row, sent by the next run.
 - **sent/blocked/failed**: written as each result arrives (batched with other
   concurrent writes); ``blocked`` also marks the user inactive. A failure the outbox
   calls retryable (network, 5xx, repeated 429) is stored as ``failed`` with an
