@@ -142,7 +142,8 @@ Lines = Callable[[Any, int, list[Any]], tuple[list[str], list[str]]]
 def paged_reply(app: Any, command: str, view: View, lines: Lines, file_prefix: str, whole: Lines) -> Reply:
     """The overview for ``view`` (runs in a worker thread: one SQL statement, then formatting)."""
     rows = overview(app.store, view.year)
-    if view.category is None and view.page == 1:
+    # Each unit takes a line of 20+ characters: a long registry cannot fit, do not format it twice.
+    if view.category is None and view.page == 1 and len(rows) * 20 <= WHOLE_CHARS:
         head, body = whole(app, view.year, rows)
         text = "\n".join(head + body)
         if len(text) <= WHOLE_CHARS:

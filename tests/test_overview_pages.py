@@ -117,11 +117,16 @@ async def test_light_jobs_do_not_wait_for_heavy_ones_and_deadlines_say_so() -> N
 async def test_a_deadline_passed_is_a_vietnamese_reply_not_an_error(
     settings: Any, pack: Any, qa_engine: Any, clock: Any
 ) -> None:
-    app = build_app(
-        dataclasses.replace(settings, db_heavy_timeout=1e-6), clock=clock, pack=pack, qa=qa_engine
-    )
-    try:
+    app = build_app(dataclasses.replace(settings, db_heavy_timeout=0.3), clock=clock, pack=pack, qa=qa_engine)
+    gate = threading.Event()
+    try:  # the one heavy worker is busy: /tonghop waits in the queue past its deadline
+        blocker = asyncio.create_task(app.db.run(gate.wait, 10, heavy=True, timeout=10))
+        await asyncio.sleep(0.05)
         reply = await ask(app, "/tonghop 2024")
         assert "Hệ thống đang bận" in reply.text
+        gate.set()
+        await blocker
+        assert "TỔNG HỢP KẾT QUẢ NĂM 2024" in (await ask(app, "/tonghop 2024")).text  # free again
     finally:
+        gate.set()
         app.close()
