@@ -176,7 +176,6 @@ class Delivery(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_delivery_year_obligation", "year", "obligation"),  # reminders plan: a year's history
-        Index("ix_delivery_owner_status", "owner", "status"),  # a run releasing its unsent claims
     )
 
     id: int | None = Field(default=None, primary_key=True)
