@@ -1,8 +1,8 @@
 """drop ix_delivery_owner_status: releasing a run's claims is served by ix_delivery_status (few rows are
 'claimed' at any time), and each index slows the fan-out's bulk claims (100,000 rows per run)
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01 23:20:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
