@@ -47,8 +47,8 @@ def resolve(
                 target = _document(phrase, context, doc_names, doc_kinds or {})
             if not target:
                 continue
-            if kind == "unit" and phrase == ("ho",) and len(words) > 6:
-                continue  # "họ" only in short follow-ups
+            if phrase in (("ho",), ("no",)) and len(words) > 6:
+                continue  # "họ", "nó" only in short follow-ups
             i = _find(folded, phrase)
             if i < 0:
                 continue

@@ -177,6 +177,8 @@ class QAEngine:
             return helped if helped is not None else self._parts(parts, unit, context, today)
         first, asks_contact = split_contact(question)
         a = self.analyzer.analyze(first)
+        # "ngoài Công an tỉnh thì ai ...?": the unit after "ngoài" is excluded, not asked about
+        a.units = [u for u in a.units if f"ngoai {fold(u.name)}" not in fold(first)]
         q = read(first, a.toks)
         q.contact_too = q.contact_too or asks_contact
         answer = self._pipeline(a, q, asker, unit, context, today or self.clock())
@@ -293,10 +295,16 @@ class QAEngine:
             both = self._documents_side_by_side(a)
             if both is not None:
                 return both
-        duties = self.topic_entry.get("duties")
-        if duties is not None and (a.units or a.categories) and q.topics == ["duties"] and not a.foreign:
-            # "Công an tỉnh làm gì?", "huyện chúng tôi phải thực hiện những gì?": that unit's duties
-            return self._with_contact(self._render(duties, a, asker, 0.8, [], context), q)
+        topic = self.topic_entry.get(q.topics[0]) if len(q.topics) == 1 else None
+        if (
+            topic is not None
+            and topic.topic in ("duties", "funding")
+            and (a.units or a.categories)
+            and (not a.foreign and not q.yesno)
+        ):
+            # "Công an tỉnh làm gì?", "kinh phí của Công an tỉnh thì sao?": that unit's duties / funding /
+            # reporting, whatever the previous topic was
+            return self._with_contact(self._render(topic, a, asker, 0.8, [], context), q)
         claimed = self.topic_entry.get(q.topics[0]) if q.yesno and len(q.topics) == 1 else None
         if claimed is not None and claimed.topic in ("reporting", "funding") and not a.foreign:
             # "báo cáo về Bộ Công an à?": what the document says on that topic, then the verdict
