@@ -470,8 +470,15 @@ def test_no_answer_of_any_question_set_invents_numbers_dates_or_names(qa_engine:
     plain = re.sub(r"ngày\s+(\d+)\s+tháng\s+(\d+)\s+năm\s+(\d+)", r"\1/\2/\3 \g<0>", plain)
     allowed = _numbers(plain) | {"1", "2", "3"}
     allowed |= {n for x in _numbers(plain) for n in x.split("/")}
+    # today's date is the bot's clock, stated by "is it still in force?" answers (issue 9)
+    import datetime as _dt
+
+    today = _dt.date.today().strftime("%d/%m/%Y")
+    allowed |= {today, *today.split("/")}
     vocabulary = _pack_words(pack)
     paths = sorted(DATA.glob("qa_cases*.jsonl"))
+    # the held-out questions (not the sealed ones) are scanned too: unseen phrasings must not invent facts
+    paths += [p for p in sorted((DATA / "heldout").glob("5500_*_a.jsonl")) if "followups" not in p.name]
     dev = Path("/work/shared/eval/dev_questions.jsonl")
     if dev.exists():
         paths.append(dev)
@@ -480,11 +487,14 @@ def test_no_answer_of_any_question_set_invents_numbers_dates_or_names(qa_engine:
         for row in load_rows(path):
             ans = ask(qa_engine, row["q"], unit=row.get("unit"))
             extra = {n for n in _numbers(ans.text) if n not in allowed}
-            if ans.kind == "unknown_document":
-                extra -= {n.lstrip("0") for n in _numbers(row["q"])}
+            echoed: set[str] = set()
+            if ans.kind == "unknown_document" or ans.text.startswith("Không đúng"):
+                # the number asked about, repeated back ("không áp dụng cho giai đoạn 2026 - 2030")
+                extra -= {n.lstrip("0") for n in _numbers(row["q"])} | set(_numbers(row["q"]))
+                echoed = set(fold(row["q"]).replace("/", " ").split())  # "không do <tên hỏi> ký"
             assert not extra, (row["q"], extra, ans.text)
             assert not re.search(r"\b(triệu|tỷ|nghìn đồng|VNĐ|VND)\b", ans.text), ans.text
-            words = set(fold(ans.text).replace("/", " ").split()) - vocabulary
+            words = set(fold(ans.text).replace("/", " ").split()) - vocabulary - echoed
             words = {w for w in words if not w.isdigit()}
             assert not words, (row["q"], words, ans.text)
             checked += 1
