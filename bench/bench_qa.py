@@ -60,12 +60,19 @@ def measure(engine: QAEngine, qs: list[tuple[str, str | None]], repeat: int) -> 
     for q, u in qs:  # warm-up (caches of typo repair, as in a running bot)
         engine.answer(q, unit=u)
     times: list[float] = []
+    cpu: list[float] = []
     for _ in range(repeat):
         for q, u in qs:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             engine.answer(q, unit=u)
             times.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
+    # CPU time too: on the shared 2-core machine, wall-clock p99 mostly measures the other processes
+    CPU.append((percentile(cpu, 50), percentile(cpu, 99)))
     return percentile(times, 50), percentile(times, 99), max(times)
+
+
+CPU: list[tuple[float, float]] = []
 
 
 def synthetic(pack: Pack, n: int, seed: int = 7) -> Pack:
@@ -109,7 +116,8 @@ def main() -> int:
     print(
         f"shipped pack ({len(pack.entries)} entries, build {build:.0f} ms): "
         f"{len(qs)} questions x {args.repeat}: "
-        f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {worst:.2f} ms  (target p99 <= 5 ms)"
+        f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {worst:.2f} ms  (target p99 <= 5 ms); "
+        f"CPU time p50 {CPU[-1][0]:.2f} ms, p99 {CPU[-1][1]:.2f} ms"
     )
 
     big = synthetic(pack, args.entries)
@@ -119,7 +127,8 @@ def main() -> int:
     p50, p99, worst = measure(engine, qs, max(1, args.repeat // 4))
     print(
         f"synthetic pack ({len(big.entries)} entries, build {build:.0f} ms): "
-        f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {worst:.2f} ms  (target p99 <= 20 ms)"
+        f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {worst:.2f} ms  (target p99 <= 20 ms); "
+        f"CPU time p50 {CPU[-1][0]:.2f} ms, p99 {CPU[-1][1]:.2f} ms"
     )
 
     if args.cold:
