@@ -89,7 +89,9 @@ class Analyzer:
         # every number the document's text contains names something of it ("Ban Chỉ đạo 1237", "Thông tư
         # 09/2013"): never an unknown document to decline (a pack without ``other_numbers`` included)
         in_text = set(re.findall(r"(?<![\d/])(\d{3,5})(?![\d])", pack.text or ""))
-        self.numbers = NumberRecognizer(docs, pack.data.get("other_numbers", []), sorted(in_text - set(docs)))
+        cited = set(re.findall(r"(?<![\d/])(\d{1,5})\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ]", pack.text or ""))
+        other = [*pack.data.get("other_numbers", []), *sorted(in_text - cited)]
+        self.numbers = NumberRecognizer(docs, other, sorted(cited - set(docs)))
 
         # Vocabulary: every syllable and adjacent pair the pack uses.  Unit and category names count for typo
         # repair but not for coverage: outside a unit mention, "xây dựng", "nông thôn" are not the directive's

@@ -224,7 +224,12 @@ def load_pack(folder: str | os.PathLike[str] | None = None) -> Pack:
         )
 
     units: list[Unit] = []
-    udata = _read_yaml(folder / "units.yaml") if (folder / "units.yaml").is_file() else {}
+    # the unit registry is the province's, not a directive's: a pack without its own (an ingested one) uses
+    # the shipped registry
+    registry = folder / "units.yaml"
+    if not registry.is_file():
+        registry = DEFAULT_PACK_DIR / "units.yaml"
+    udata = _read_yaml(registry) if registry.is_file() else {}
     for u in (udata or {}).get("units", []):
         units.append(
             Unit(

@@ -67,6 +67,9 @@ MONEY_VOCAB = (
     | {"cap", "phan", "bo", "tong", "moi", "muc", "chi", "tro", "xa", "phuong", "dinh", "tri", "thon", "ho"}
 )
 # Header slots that name a role: a yes/no question naming a unit in that role is checked against it.
+HEADER_SLOTS = frozenset(
+    ("date", "year", "place", "number", "kind", "subject", "signer", "signer_title", "signs_as")
+)
 ROLE_SLOTS = frozenset(("standing_office", "issuer", "signer", "addressees", "recipients", "contact"))
 TOPIC_WORDS = frozenset(w for ps in TOPIC_SLOTS.values() for p in ps for w in p) | {"nguon", "lay"}
 SLOT_WORDS = {k: frozenset(w for p in v for w in p) for k, v in META_SLOTS.items()}
@@ -224,6 +227,9 @@ class QAEngine:
         if a.unknown_docs and not a.known_docs:
             return self._unknown_document(a)
         doc = next((d for d in self.pack.documents if str(d.get("id")) in a.known_docs - {self.main}), None)
+        if doc is None and a.known_docs - {self.main}:
+            # a document the text cites but the pack does not describe: not this document's header facts
+            doc = {"id": sorted(a.known_docs - {self.main})[0]}
         end = self.facts.period.get("end")
         after = bool(end) and any(y > int(str(end)[-4:]) for y in q.years) and q.yesno
         if (q.period_status or after) and doc is None:
@@ -277,7 +283,13 @@ class QAEngine:
         doc: dict[str, Any] | None,
     ) -> Answer:
         """Header facts, then the unit's duties, then the entries, then the passages."""
-        bare = not (a.units or a.categories) or (q.yesno and q.meta_slot in ROLE_SLOTS)
+        # a unit named in a header question is usually the issuer described ("QĐ 6154 của UBND thành phố Hà
+        # Nội ban hành ngày nào?"); only role questions are about the unit itself
+        bare = (
+            not (a.units or a.categories)
+            or (q.yesno and q.meta_slot in ROLE_SLOTS)
+            or (q.meta_slot in HEADER_SLOTS and a.known_docs == {self.main})
+        )
         if q.meta_slot is None and a.known_docs == {self.main} and not q.topics and not self._own_words(a):
             # "Công văn 1040 của Bộ ... ngày nào?", "QĐ 2853 ai ký?": the document itself
             q.meta_slot = "date" if "when" in a.asks else ("signer" if "who" in a.asks else None)
