@@ -3,7 +3,7 @@
 Packs come from ``KNOWLEDGE_PACKS=A,B,...`` (each a pack folder, or a folder whose sub-folders are packs;
 ``KNOWLEDGE_PACK`` is an alias); by default the built-in ``knowledge/packs`` plus ``./data/packs`` when it
 exists.  The unit registry is the province's, not a pack's: loaded once (``UNITS_REGISTRY``, default the
-shipped Quảng Ngãi registry) and given to every pack that has none of its own.
+shipped province registry) and given to every pack that has none of its own.
 
 Routing: a question naming a document number or symbol goes to the pack of that document (an unknown number
 is declined by the engine of the best pack, as before); otherwise every engine answers and the most
@@ -64,7 +64,7 @@ def discover(entry: Path) -> list[Path]:
 
 
 def load_registry(path: str | os.PathLike[str] | None = None) -> list[Unit]:
-    """The province's unit registry (``$UNITS_REGISTRY``, default the shipped Quảng Ngãi registry)."""
+    """The province's unit registry (``$UNITS_REGISTRY``, default the shipped province registry)."""
     path = Path(path or os.environ.get("UNITS_REGISTRY") or DEFAULT_REGISTRY)
     if not path.is_file():
         raise PackError(f"UNITS_REGISTRY: không tìm thấy tệp danh mục đơn vị {path}.")
