@@ -417,6 +417,15 @@ class Store:
         ``end_flow_of``) the end of the user's form are in the same transaction, so a
         crash leaves either everything or nothing.
         """
+        from bot.durable import current_turn_key, effects
+
+        turn = current_turn_key()  # inside a durable turn: idempotent if the update is processed again
+        if turn is not None:
+            end_flow_of = None  # the turn's own transaction ends the flow, with the reply
+            with self.session() as s:
+                done = effects.earlier(s, turn, "submission")
+                if done is not None and (sub := s.get(Submission, done)) is not None:
+                    return sub
         last_exc: Exception | None = None
         for attempt in range(attempts):
             try:
@@ -446,6 +455,8 @@ class Store:
                         "submission.create",
                         {"submission_id": sub.id, "unit_id": unit_id, "year": year, "version": sub.version},
                     )
+                    if turn is not None and sub.id is not None:
+                        effects.record(s, turn, "submission", sub.id)
                     if end_flow_of:
                         row = s.get(DialogState, end_flow_of)
                         if row is not None:
