@@ -55,6 +55,7 @@ COMMANDS = [
     "units",
     "ingest",
     "packs",
+    "web",
 ]
 
 

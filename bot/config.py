@@ -82,6 +82,8 @@ class Settings:
     db_heavy_timeout: float = 60.0
     # The compiled report's letterhead (bot/report/); empty = the pack's compiled_report.yaml default.
     report: tuple[tuple[str, str], ...] = ()  # (key, value) pairs: Settings stays hashable
+    web_listen: str = ""  # host:port of the standing office's pages (served by the one HTTP server)
+    web_base_url: str = ""  # the pages' public base URL in login links; default http://WEB_LISTEN
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, check_paths: bool = True) -> Settings:
@@ -122,6 +124,8 @@ class Settings:
             zalo_rate=raw.ZALO_RATE_LIMIT,
             webhook_listen=raw.WEBHOOK_LISTEN,
             instance_id=raw.INSTANCE_ID,
+            web_listen=raw.WEB_LISTEN,
+            web_base_url=raw.WEB_BASE_URL,
             db_workers=raw.DB_WORKERS,
             db_heavy_workers=raw.DB_HEAVY_WORKERS,
             db_timeout=float(raw.DB_TIMEOUT),
@@ -141,9 +145,10 @@ class Settings:
         return bool(self.zalo_token)
 
     def listen_address(self) -> tuple[str, int] | None:
-        """Where the one HTTP server listens: WEBHOOK_LISTEN, else the first webhook URL's host:port."""
-        if self.webhook_listen:
-            host, _, port_text = self.webhook_listen.rpartition(":")
+        """Where the one HTTP server listens: WEBHOOK_LISTEN, else WEB_LISTEN, else the first webhook
+        URL's host:port."""
+        if self.webhook_listen or self.web_listen:
+            host, _, port_text = (self.webhook_listen or self.web_listen).rpartition(":")
             return host.strip("[]"), int(port_text)
         for url in (self.telegram_webhook_url, self.zalo_webhook_url):
             if url:

@@ -125,11 +125,17 @@ class WebServer:
     def add_get(self, path: str, handler: RouteHandler) -> None:
         self._app.router.add_get(path or "/", handler)
 
+    def add_subapp(self, prefix: str, subapp: web.Application) -> None:
+        """Mount a whole application (the web pages, with their own middlewares) under ``prefix``."""
+        self._app.add_subapp(prefix, subapp)
+
     async def start(self) -> None:
         self._runner = web.AppRunner(self._app, access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
+        if self.port == 0:  # an ephemeral port (tests): remember the one the system chose
+            self.port = self._runner.addresses[0][1]
         log.info("HTTP server listening on %s:%s", self.host, self.port)
         for callback in self._on_listening:
             await callback()

@@ -49,6 +49,10 @@ async def serve(settings: Settings, stop_event: asyncio.Event | None = None, app
 
     address = settings.listen_address()
     web = WebServer(*address) if address else None
+    if web is not None and settings.web_listen:
+        from bot.web import mount
+
+        mount(app, web)
     started: list[ChannelAdapter] = []
     sched = None
     try:

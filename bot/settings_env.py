@@ -50,6 +50,8 @@ class EnvSettings(BaseSettings):
     ZALO_RATE_LIMIT: int = Field(30, ge=1)
     WEBHOOK_LISTEN: str = ""
     INSTANCE_ID: str = ""
+    WEB_LISTEN: str = ""  # the standing office's pages (bot/web/)
+    WEB_BASE_URL: str = ""
     DB_WORKERS: int = Field(8, ge=1, le=256)  # bot/storage/executor.py
     DB_HEAVY_WORKERS: int = Field(1, ge=1, le=64)
     DB_TIMEOUT: int = Field(20, ge=1)  # seconds
@@ -120,11 +122,32 @@ class EnvSettings(BaseSettings):
             raise ValueError(f"phải có dạng host:port (đang là {v!r}).")
         return v
 
+    @field_validator("WEB_LISTEN")
+    @classmethod
+    def _web_listen(cls, v: str) -> str:
+        host, _, port = v.rpartition(":")
+        if v and (not host or not port.isdigit() or int(port) > 65535):
+            raise ValueError(f"phải có dạng host:port, ví dụ 127.0.0.1:8080 (đang là {v!r}).")
+        return v
+
+    @field_validator("WEB_BASE_URL")
+    @classmethod
+    def _web_base_url(cls, v: str) -> str:
+        if v and urlsplit(v).scheme not in ("http", "https"):
+            raise ValueError(f"phải là URL http(s)://…, ví dụ https://bcd138.example.gov.vn (đang là {v!r}).")
+        return v.rstrip("/")
+
     def admins(self) -> frozenset[str]:
         return frozenset(a.strip() for a in self.BOT_ADMINS.split(",") if a.strip())
 
     def cross_checks(self) -> list[str]:
-        return self._webhook_errors()
+        errors = self._webhook_errors()
+        if self.WEB_LISTEN and self.WEBHOOK_LISTEN and self.WEB_LISTEN != self.WEBHOOK_LISTEN:
+            errors.append(
+                "WEB_LISTEN và WEBHOOK_LISTEN phải trùng nhau: "
+                "trang web và webhook dùng chung một máy chủ HTTP."
+            )
+        return errors
 
     def _webhook_errors(self) -> list[str]:
         errors = []

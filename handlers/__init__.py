@@ -14,5 +14,6 @@ ROUTERS: list[str] = [
     "handlers.admin",
     "handlers.compiled",
     "handlers.reminders",
+    "handlers.web",
     "handlers.qa",
 ]

@@ -339,11 +339,17 @@ async def _pending_list(ctx: Context) -> Reply:
 
 
 async def _decide(ctx: Context, membership_id: int, approve_it: bool) -> Reply:
-    store = ctx.app.store
     try:
-        m = await asyncio.to_thread(store.decide_membership, membership_id, approve_it, ctx.msg.user_key)
+        return Reply(await decide_request(ctx.app, membership_id, approve_it, ctx.msg.user_key))
     except StoreError as exc:
         return Reply(str(exc))
+
+
+async def decide_request(app: Any, membership_id: int, approve_it: bool, actor: str) -> str:
+    """Approve or reject a pending request and tell the requester in the chat (``/duyet`` and the
+    web page's buttons). Returns the confirmation for the actor; StoreError when no longer pending."""
+    store = app.store
+    m = await asyncio.to_thread(store.decide_membership, membership_id, approve_it, actor)
     user = await asyncio.to_thread(store.get_user_by_id, m.user_id)
     unit = await asyncio.to_thread(store.get_unit, m.unit_id)
     uname = unit.name if unit else "?"
@@ -352,10 +358,10 @@ async def _decide(ctx: Context, membership_id: int, approve_it: bool) -> Reply:
             note = f"Yêu cầu tham gia {uname} của bạn đã được duyệt. Gõ /baocao để nộp báo cáo hằng năm."
         else:
             note = f"Yêu cầu tham gia {uname} của bạn không được duyệt. Liên hệ quản trị viên nếu cần."
-        await ctx.app.notify(user.key, note)
+        await app.notify(user.key, note)
     shown = who(user) if user else "?"
     verb = "Đã duyệt" if approve_it else "Đã từ chối"
-    return Reply(f"{verb} yêu cầu #{m.id}: {shown} → {uname}.")
+    return f"{verb} yêu cầu #{m.id}: {shown} → {uname}."
 
 
 # -------------------------------------------------------------------- /moi

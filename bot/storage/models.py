@@ -265,3 +265,37 @@ class TurnEffect(SQLModel, table=True):
     kind: str = Field(max_length=40)
     ref_id: int = 0
     created_at: datetime = _ts()
+
+
+class WebLoginToken(SQLModel, table=True):
+    """A single-use login link of the standing office's web pages (``directive-bot web link``, ``/web``).
+
+    Only the SHA-256 of the token is stored: a copy of the database opens no session.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    user_key: str = Field(max_length=200)
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts()
+    used_at: datetime | None = _ts(nullable=True)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random token, this row its SHA-256 (revocable)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    user_key: str = Field(index=True, max_length=200)
+    csrf: str = Field(max_length=64)
+    created_at: datetime = _ts()
+    last_seen_at: datetime = _ts()
+    revoked_at: datetime | None = _ts(nullable=True)
+
+
+class QuestionReview(SQLModel, table=True):
+    """A logged question the standing office has reviewed (hidden from the unanswered list)."""
+
+    question_id: int = Field(primary_key=True, foreign_key="questionlog.id")
+    reviewed_by: str = Field(max_length=200)
+    reviewed_at: datetime = _ts()
