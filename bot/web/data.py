@@ -173,7 +173,7 @@ def build_overview(app: Any, year: int) -> Overview:
     due = due_date(app, year)
     statuses = overview(app.store, year)
     firsts = first_submissions(app, year)
-    labels = {s.unit.category: app.category_label(s.unit.category) for s in statuses}
+    labels = {c: app.category_label(c) for c in {s.unit.category for s in statuses}}
     rows = []
     for s in statuses:
         row = Row(s, _timing(s.submission, firsts.get(s.unit.id), due, app), firsts.get(s.unit.id))
