@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -79,6 +79,19 @@ class App:
     report_semaphore: asyncio.Semaphore | None = None  # handlers.compiled: reports built at once
     # bounded DB pools (bot/storage/executor.py): await app.db.run(fn, *args, heavy=True)
     db: DBExecutor = field(init=False)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run work off the user's turn (a broadcast fan-out); kept referenced until it ends."""
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def wait_background(self) -> None:
+        """Wait for the work :meth:`spawn` started (the terminal chat, to keep its output in order)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def now(self) -> datetime:
         """Aware local time (Asia/Ho_Chi_Minh)."""
@@ -101,6 +114,11 @@ class App:
             return ""
         aware = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
         return aware.astimezone(TZ).strftime("%H:%M %d/%m/%Y")
+
+    def local_day(self, dt: datetime) -> date:
+        """The local (Asia/Ho_Chi_Minh) calendar day of a stored time."""
+        aware = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+        return aware.astimezone(TZ).date()
 
     # ------------------------------------------------------------ report years
     @property

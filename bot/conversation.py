@@ -247,6 +247,7 @@ class Dispatcher:
 
         if (
             state is not None
+            and not self._soft(ctx)
             and ctx.state is state
             and ctx.via_command
             and _snapshot(ctx.state) == before
@@ -258,6 +259,10 @@ class Dispatcher:
             ctx.expects_free_text = not meta.numbers
         await self._save(ctx, replies)
         return replies
+
+    def _soft(self, ctx: Context) -> bool:
+        handler = self.flows.get(ctx.state.flow) if ctx.state is not None else None
+        return isinstance(handler, Flow) and ctx.state is not None and ctx.state.step in handler.soft_steps
 
     def _paused(self, row: DialogState | None, meta: _Meta) -> bool:
         """The flow was left for a while: :data:`RESUME_AFTER`, or a restart and a minute."""
@@ -295,6 +300,8 @@ class Dispatcher:
             # Pressed on an old message, or forged: never hand a choice that was not offered to a handler.
             ctx.expects_free_text = not meta.numbers
             return Reply(STALE_CHOICE, [Choice(label, value) for label, value in meta.choices])
+        if ctx.state is not None and self._soft(ctx) and self._keyword(text) is not None:
+            ctx.state = None  # an optional step: a command typed as words just ends it
         if ctx.state is not None:
             return await self._run_flow(ctx)
         if msg.choice is not None:
@@ -319,7 +326,7 @@ class Dispatcher:
         if handler is None:  # a flow from an older version of the bot
             ctx.state = None
             return await self._route_free(ctx)
-        typed = ctx.msg.choice is None and not ctx.msg.attachments
+        typed = ctx.msg.choice is None and not ctx.msg.attachments and not self._soft(ctx)
         if ctx.resumed and typed and isinstance(handler, Flow) and handler.resume is not None:
             when = self.app.local_time(ctx.last_active) if ctx.last_active else "trước"
             note = Reply(RESUMED_TEXT.format(title=handler.title or handler.name, when=when))

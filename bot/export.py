@@ -27,6 +27,7 @@ class UnitStatus:
     unit: UnitInfo
     submission: SubmissionInfo | None
     submitter: SubmitterInfo | None
+    late: bool = False  # first submitted after the due date in force (bot.lateness.mark_late)
 
     @property
     def submitted(self) -> bool:
@@ -97,15 +98,13 @@ def table(rows: list[UnitStatus], form: FormSpec, category_label: Any = None) ->
                 values.append(int(v))
             else:
                 values.append(display(f, v))
-        who = ""
-        if r.submitter is not None:
-            who = r.submitter.display_name or r.submitter.key
+        who = r.submitter.shown if r.submitter is not None else ""
         out.append(
             [
                 i,
                 r.unit.name,
                 label(r.unit.category),
-                "Đã nộp" if sub is not None else "Chưa nộp",
+                ("Nộp muộn" if r.late else "Đã nộp") if sub is not None else "Chưa nộp",
                 sub.version if sub is not None else "",
                 _local(sub.submitted_at) if sub is not None else "",
                 who,
@@ -156,9 +155,10 @@ def to_json(rows: list[UnitStatus], form: FormSpec, year: int, category_label: A
                 "category": r.unit.category,
                 "category_label": label(r.unit.category),
                 "submitted": sub is not None,
+                "late": r.late,
                 "version": sub.version if sub else None,
                 "submitted_at": _local(sub.submitted_at) if sub else None,
-                "submitted_by": (r.submitter.display_name or r.submitter.key) if r.submitter else None,
+                "submitted_by": r.submitter.shown if r.submitter else None,
                 "answers": sub.answers if sub else None,
             }
         )
@@ -226,7 +226,10 @@ def to_xlsx(rows: list[UnitStatus], form: FormSpec, year: int, category_label: A
 def export(app: Any, year: int, fmt: str) -> bytes:
     if fmt not in FORMATS:
         raise ValueError(f"Định dạng không hỗ trợ: {fmt} (chọn csv, json hoặc xlsx).")
+    from bot.lateness import mark_late
+
     rows = overview(app.store, year)
+    mark_late(app, year, rows)
     label = app.category_label
     if fmt == "csv":
         return to_csv(rows, app.form, label)

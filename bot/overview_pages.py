@@ -20,8 +20,10 @@ from typing import Any
 from bot.codec import parse_year
 from bot.export import category_counts, overview, to_csv
 from bot.forms import display
+from bot.forms import label as field_label
+from bot.lateness import mark_late
 from bot.messages import Choice, OutFile, Reply
-from knowledge.normalize import fold
+from bot.text import fold
 
 PAGE_CHARS = 3000  # one Telegram message (4,096) with the summary
 PAGE_LINES = 30
@@ -94,10 +96,12 @@ def status_lines(app: Any, year: int, rows: list[Any]) -> tuple[list[str], list[
             body.append(f"  - {r.unit.name}")
     submitted = [r for r in rows if r.submitted]
     if submitted:
-        body += ["", f"Đã nộp ({len(submitted)}):"]
+        late = sum(1 for r in submitted if r.late)
+        body += ["", f"Đã nộp ({len(submitted)}" + (f", trong đó {late} nộp muộn):" if late else "):")]
         for r in submitted:
             s = r.submission
-            body.append(f"  - {r.unit.name}: phiên bản {s.version}, {app.local_time(s.submitted_at)}")
+            mark = " — nộp muộn" if r.late else ""
+            body.append(f"  - {r.unit.name}: phiên bản {s.version}, {app.local_time(s.submitted_at)}{mark}")
     return head, body
 
 
@@ -107,13 +111,18 @@ def compiled_lines(
     """(summary, detail) of ``/tonghop``: totals of the numeric fields, then each unit's answers."""
     form = app.form
     done = [r for r in rows if r.submitted]
-    head = [f"TỔNG HỢP KẾT QUẢ NĂM {year}", f"Đã nộp: {len(done)}/{len(rows)} đơn vị."]
+    late = sum(1 for r in done if r.late)
+    head = [
+        f"TỔNG HỢP KẾT QUẢ NĂM {year}",
+        f"Đã nộp: {len(done)}/{len(rows)} đơn vị." + (f" Trong đó {late} nộp muộn." if late else ""),
+    ]
     for cat, sub, total in category_counts(rows):
         head.append(f"• {app.category_label(cat)}: {sub}/{total}")
     numeric = [f for f in form.fields if f.type in ("integer", "money") and f.key != "year"]
     for f in numeric:
         total = sum(int(r.submission.answers.get(f.key) or 0) for r in done)
-        head.append(f"Tổng {f.label[:1].lower() + f.label[1:]}: {display(f, total)}")
+        label = field_label(f)
+        head.append(f"Tổng {label[:1].lower() + label[1:]}: {display(f, total)}")
     body: list[str] = []
     if done:
         body += ["", "Chi tiết các đơn vị đã nộp:"]
@@ -121,19 +130,20 @@ def compiled_lines(
     missing = [r.unit.name for r in rows if not r.submitted]
     if missing:
         body += ["", f"Chưa nộp ({len(missing)}):"]
-        body += [", ".join(missing)] if one_line_missing else [f"  - {n}" for n in missing]
+        body += [f"  - {n}" for n in missing]  # one per line (issue 15 item 11)
     return head, body
 
 
 def _unit_line(form: Any, numeric: list[Any], r: Any) -> str:
     """``- Unit (phiên bản 2): numbers; the first text answer, cut at 120 characters``."""
     a = r.submission.answers
-    parts = [f"{f.label}: {display(f, a.get(f.key))}" for f in numeric if a.get(f.key) is not None]
+    parts = [f"{field_label(f)}: {display(f, a.get(f.key))}" for f in numeric if a.get(f.key) is not None]
     text_fields = [f for f in form.fields if f.type == "text" and a.get(f.key)]
     if text_fields:
         first = display(text_fields[0], a.get(text_fields[0].key))
         parts.append(f"{text_fields[0].label}: {first[:120]}{'…' if len(first) > 120 else ''}")
-    return f"- {r.unit.name} (phiên bản {r.submission.version}): " + "; ".join(parts)
+    late = ", nộp muộn" if r.late else ""
+    return f"- {r.unit.name} (phiên bản {r.submission.version}{late}): " + "; ".join(parts)
 
 
 Lines = Callable[[Any, int, list[Any]], tuple[list[str], list[str]]]
@@ -142,6 +152,7 @@ Lines = Callable[[Any, int, list[Any]], tuple[list[str], list[str]]]
 def paged_reply(app: Any, command: str, view: View, lines: Lines, file_prefix: str, whole: Lines) -> Reply:
     """The overview for ``view`` (runs in a worker thread: one SQL statement, then formatting)."""
     rows = overview(app.store, view.year)
+    mark_late(app, view.year, rows)
     # Each unit takes a line of 20+ characters: a long registry cannot fit, do not format it twice.
     if view.category is None and view.page == 1 and len(rows) * 20 <= WHOLE_CHARS:
         head, body = whole(app, view.year, rows)

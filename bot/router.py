@@ -55,6 +55,9 @@ class Flow:
         self.name = name
         self.title = title  # Vietnamese, for "you were in the middle of …"
         self.resume: Handler | None = None  # repeats the pending question after a pause
+        # Steps that only offer something optional: a command or keyword simply ends them (no
+        # "you are in the middle of…" reminder), and a pause is not a resume.
+        self.soft_steps: set[str] = set()
         self.steps = tuple(steps)
         if len(set(self.steps)) != len(self.steps) or not self.steps:
             raise ValueError(f"flow {name!r}: steps must be distinct and non-empty")

@@ -125,6 +125,15 @@ class Store:
         with self.session() as s:
             return s.get(User, user_id)
 
+    def set_profile(self, user_id: int, full_name: str, position: str, phone: str = "") -> None:
+        """Who the user is (asked at registration): shown to the approving admin and in exports."""
+        with self.session() as s:
+            s.execute(
+                update(User)
+                .where(col(User.id) == user_id)
+                .values(full_name=full_name[:200], position=position[:200], phone=phone[:40])
+            )
+
     def mark_inactive(self, user_key: str) -> bool:
         """The user blocked the bot (403): stop sending to them. True if a row changed."""
         with self.session() as s:

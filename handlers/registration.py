@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from bot.codec import Arg, ArgError, ArgSpec, Payload, parse_id
 from bot.context import Context
-from bot.conversation import begin
+from bot.conversation import DEFAULT_FLOW, begin
 from bot.messages import Choice, Reply
 from bot.router import HandlerResult, Router
 from bot.storage.models import Unit
 from bot.store import StoreError, format_invite_code, normalize_invite_code
-from bot.text import fold
+from bot.text import fold, looks_like_question
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -28,8 +28,13 @@ if TYPE_CHECKING:
 router = Router("registration")
 
 FLOW = "register"
-ASK, PICK = "name", "confirm"
-flow = router.steps(FLOW, ASK, PICK, default=ASK, title="đăng ký đơn vị")
+ASK, PICK, PROFILE = "name", "confirm", "profile"
+flow = router.steps(FLOW, ASK, PICK, PROFILE, default=ASK, title="đăng ký đơn vị")
+flow.soft_steps.add(PROFILE)
+ASK_PROFILE = (
+    "Để quản trị viên biết ai xin tham gia, cho biết họ tên và chức vụ của bạn, cách nhau bởi dấu phẩy "
+    "(có thể thêm số điện thoại), ví dụ: Nguyễn Văn An, chuyên viên phòng Tổng hợp, 0905123456."
+)
 ADD_FLOW = "unit_add"
 add_flow = router.steps(ADD_FLOW, "category", title="thêm đơn vị")
 RETYPE = "retype"
@@ -273,10 +278,60 @@ async def _request(ctx: Context, unit_id: int) -> HandlerResult:
         ),
         exclude=ctx.msg.user_key,
     )
-    return Reply(
+    text = (
         f"Đã gửi yêu cầu tham gia {name}. Quản trị viên sẽ duyệt; bot sẽ báo cho bạn khi có kết quả.\n"
         "Nếu có mã mời, gõ /dangky MÃ để được duyệt ngay."
     )
+    if not ctx.user.full_name:
+        begin(ctx, FLOW, PROFILE, {"membership_id": m.id, "unit_name": name})
+        ctx.expects_free_text = True
+        return [Reply(text), Reply(ASK_PROFILE)]
+    return Reply(text)
+
+
+def parse_profile(text: str) -> tuple[str, str, str] | None:
+    """``Nguyễn Văn An, chuyên viên, 0905 123 456`` -> (name, position, phone); None if it is not that."""
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    if len(parts) < 2 or len(text) > 400:
+        return None
+    phone = ""
+    digits = "".join(ch for ch in parts[-1] if ch.isdigit() or ch == "+")
+    if len(parts) >= 3 and 8 <= len(digits) <= 15 and not any(ch.isalpha() for ch in parts[-1]):
+        phone = digits
+        parts = parts[:-1]
+    name, position = parts[0], ", ".join(parts[1:])
+    words = name.split()
+    if not 2 <= len(words) <= 7 or not all(any(ch.isalpha() for ch in w) for w in words):
+        return None
+    return name[:200], position[:200], phone[:40]
+
+
+@flow.step(PROFILE)
+async def on_profile(ctx: Context) -> HandlerResult:
+    assert ctx.state is not None
+    text = (ctx.msg.text or "").strip()
+    profile = parse_profile(text) if not looks_like_question(text) else None
+    data = dict(ctx.state.data)
+    ctx.state = None
+    if profile is None:
+        # Not a name and position (a question, something else): the request stands; answer normally.
+        qa = ctx.app.dispatcher.flows.get(DEFAULT_FLOW)
+        return await qa(ctx) if qa is not None and text else Reply("Đã bỏ qua bước họ tên, chức vụ.")
+    full_name, position, phone = profile
+    await asyncio.to_thread(ctx.app.store.set_profile, ctx.user_id, full_name, position, phone)
+    ctx.user.full_name, ctx.user.position, ctx.user.phone = full_name, position, phone
+    m_id = data.get("membership_id")
+    await ctx.app.notify_admins(
+        Reply(
+            f"Yêu cầu #{m_id}: người xin tham gia {data.get('unit_name', '')} là {_who(ctx)}.",
+            [
+                Choice("Duyệt", DUYET.format(verb="ok", id=m_id)),
+                Choice("Từ chối", DUYET.format(verb="no", id=m_id)),
+            ],
+        ),
+        exclude=ctx.msg.user_key,
+    )
+    return Reply(f"Cảm ơn {full_name}. Đã gửi thông tin cho quản trị viên cùng yêu cầu của bạn.")
 
 
 def who(user: Any) -> str:

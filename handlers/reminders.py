@@ -14,12 +14,13 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.codec import parse_date, parse_year
 from bot.context import Context
 from bot.messages import Reply
-from bot.reminders import state, views
+from bot.reminders import state, targets, texts, views
 from bot.reminders.obligations import Obligations
 from bot.reminders.obligations import for_app as obligations_for_app
-from bot.reminders.policy import PolicyError, fmt_date, parse_vn_date, slots_for
+from bot.reminders.policy import PolicyError, fmt_date, slots_for
 from bot.router import Router
 from knowledge.normalize import fold
 
@@ -51,11 +52,44 @@ async def upcoming(ctx: Context) -> Reply:
     obligations = obligations_for_app(app)
     unit = await asyncio.to_thread(_unit_of, app, ctx.user_id)
 
+    now = app.now()
+
     def build() -> str:
         with Session(app.engine) as session:
-            return views.member_deadlines(session, obligations, app.now(), unit, ctx.is_admin)
+            text = views.member_deadlines(session, obligations, now, unit, ctx.is_admin)
+            late = overdue_lines(session, obligations, now, unit)
+        return _with_overdue(text, late, obligations, now)
 
     return Reply(await asyncio.to_thread(build))
+
+
+def overdue_lines(session: Session, obligations: Obligations, now: Any, unit: Any) -> list[str]:
+    """The unit's reports that are past due and not submitted (most recent first, at most 3)."""
+    if unit is None:
+        return []
+    today = now.astimezone(obligations.policy.zone).date()
+    out = []
+    for s in sorted(targets.series(session, obligations, now), key=lambda x: -x.year):
+        if s.obligation.per_unit and unit.id not in s.submitted and s.due < today:
+            out.append(
+                f"⚠️ {unit.name} chưa nộp {s.obligation.title} năm {s.year}: "
+                f"{texts.days_phrase(today, s.due)} (hạn {fmt_date(s.due)}). "
+                "Gõ /baocao để nộp ngay; bản nộp muộn vẫn được ghi nhận (“nộp muộn”)."
+            )
+    return out[:3]
+
+
+def _with_overdue(text: str, late: list[str], obligations: Obligations, now: Any) -> str:
+    today = now.astimezone(obligations.policy.zone).date()
+    header = f"Hôm nay: {fmt_date(today)}."
+    note = texts.period_over_note(obligations, today)
+    if late and text.startswith(("Hiện không có hạn nộp", "Hiện không có hạn")):
+        text = ""
+        header += " Không còn hạn nào sắp tới, nhưng có báo cáo đã quá hạn:"
+    parts = [header, *late, text] if late else [header, text]
+    if note:
+        parts.append(note)
+    return "\n".join(p for p in parts if p)
 
 
 def parse_set_due(args: str, obligations: Obligations) -> tuple[str, int, Any]:
@@ -74,9 +108,16 @@ def parse_set_due(args: str, obligations: Obligations) -> tuple[str, int, Any]:
     if len(parts) != 2:
         raise PolicyError(HANBAOCAO_USAGE)
     year_text, date_text = parts
-    if not (year_text.isdecimal() and len(year_text) == 4):
+    year = parse_year(year_text)
+    if year is None:
         raise PolicyError(f"Năm “{year_text}” phải là số có 4 chữ số.\n{HANBAOCAO_USAGE}")
-    return ob_id, int(year_text), parse_vn_date(date_text)
+    day = parse_date(date_text)
+    if day is None:
+        raise PolicyError(
+            f"Ngày “{date_text[:20]}” không đúng hoặc không tồn tại: dùng dd/mm/yyyy, dd-mm-yyyy "
+            f"hoặc yyyy-mm-dd (ví dụ 30/11/{year}).\n{HANBAOCAO_USAGE}"
+        )
+    return ob_id, year, day
 
 
 @router.command("hanbaocao", description="Đổi hạn nộp báo cáo của một năm", admin=True)
@@ -104,6 +145,7 @@ async def set_due(ctx: Context) -> Reply:
         f"({'không đổi' if change.old == change.new else 'trước đây ' + fmt_date(change.old)}).",
         f"Lịch nhắc mới (08:00): {views.schedule_summary(slots_for(change.new, obligations.policy))}.",
     ]
+    lines.extend(await asyncio.to_thread(_due_warnings, app, obligations, ob, year, change.new))
     if change.opened_year:
         lines.append(
             f"Năm {year} nằm ngoài giai đoạn {obligations.period_start}–{obligations.period_end} "
@@ -113,7 +155,35 @@ async def set_due(ctx: Context) -> Reply:
     return Reply("\n".join(lines))
 
 
-@router.command("xongtonghop", description="Đánh dấu đã gửi báo cáo tổng hợp lên UBND tỉnh", menu=False)
+def _due_warnings(app: Any, obligations: Obligations, ob: Any, year: int, new: Any) -> list[str]:
+    """A due date in the past, or a unit deadline after the compiled report's own deadline."""
+    today = app.now().date()
+    out = []
+    if new < today:
+        out.append(
+            f"⚠️ Ngày {fmt_date(new)} đã qua (hôm nay {fmt_date(today)}): "
+            "các đơn vị chưa nộp bị tính là quá hạn."
+        )
+    compiled = [o for o in obligations.items if not o.per_unit]
+    with Session(app.engine) as session:
+        if ob.per_unit and compiled:
+            compiled_due, _ = state.due_date(session, compiled[0], year)
+            if new > compiled_due:
+                out.append(
+                    f"⚠️ Hạn này sau hạn báo cáo tổng hợp năm {year} ({fmt_date(compiled_due)}): Thường trực "
+                    "sẽ không kịp tổng hợp. Đổi hạn tổng hợp bằng /hanbaocao tonghop NĂM NGÀY."
+                )
+        elif not ob.per_unit:
+            unit_due, _ = state.due_date(session, obligations.unit_report, year)
+            if new < unit_due:
+                out.append(
+                    f"⚠️ Hạn tổng hợp trước hạn nộp của các đơn vị ({fmt_date(unit_due)}): "
+                    "chưa đủ báo cáo để tổng hợp."
+                )
+    return out
+
+
+@router.command("xongtonghop", description="Đánh dấu đã gửi báo cáo tổng hợp lên UBND tỉnh (Thường trực)")
 async def compiled_done(ctx: Context) -> Reply:
     app = ctx.app
     obligations = obligations_for_app(app)

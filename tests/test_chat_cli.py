@@ -91,6 +91,7 @@ def test_whole_journey_over_jsonl(db_url: str, tmp_path: Path) -> None:
         {"user": ADMIN, "text": "/trangthai 2024"},
         {"user": ADMIN, "text": "/tonghop 2024"},
         {"user": ADMIN, "text": "/thongbao Nộp báo cáo trước 15/12"},
+        {"user": ADMIN, "choice": "send"},
         "not json",
         {"text": "no user"},
         {"user": "lan", "text": 5},
@@ -126,6 +127,7 @@ def test_whole_journey_over_jsonl(db_url: str, tmp_path: Path) -> None:
     assert "2/" in texts(next(g))
     overview = texts(next(g))
     assert "Đã nộp: 2/" in overview and "Tổng số mô hình hiệu quả được duy trì, nhân rộng: 8" in overview
+    assert "Xem trước" in texts(next(g), ADMIN)
     broadcast = next(g)
     assert {o["to"] for o in broadcast} == {"lan", "minh", ADMIN}
     assert "Nộp báo cáo trước 15/12" in texts(broadcast, "lan")

@@ -48,8 +48,9 @@ async def test_csv_one_row_per_active_unit_latest_version(reported: ChatDriver, 
     by_unit = {r[1]: r for r in rows[1:]}
     assert "UBND huyện Ba Tơ" not in by_unit
     yte = by_unit["Sở Y tế"]
-    assert yte[3:5] == ["Đã nộp", "2"] and "8" in yte and "1500000000" in yte and "lan" in yte
-    assert by_unit["Sở Tài chính"][3:5] == ["Đã nộp", "1"]
+    # reported in June 2025 for 2024, whose reports were due 30/11/2024: late (issue 15 item 5)
+    assert yte[3:5] == ["Nộp muộn", "2"] and "8" in yte and "1500000000" in yte and "lan" in yte
+    assert by_unit["Sở Tài chính"][3:5] == ["Nộp muộn", "1"]
     assert by_unit["Công an tỉnh"][3] == "Chưa nộp"
     assert sum(1 for r in rows[1:] if r[3] == "Chưa nộp") == active_count(app) - 2
 
@@ -71,7 +72,7 @@ async def test_json_and_xlsx(reported: ChatDriver, app: Any) -> None:
     row = next(r for r in values[1:] if r[1] == "Sở Y tế")
     funding_col = headers(app.form).index("Kinh phí đã sử dụng (đồng)")
     assert row[funding_col] == 1_500_000_000  # a number, so the spreadsheet can sum it
-    assert row[3] == "Đã nộp" and row[4] == 2
+    assert row[3] == "Nộp muộn" and row[4] == 2
     assert ws.freeze_panes == "C2" and ws["A1"].font.bold
     cell = next(c for c in ws.iter_rows(min_row=2) if c[1].value == "Sở Y tế")[funding_col]
     assert cell.number_format == "#,##0"
@@ -104,7 +105,10 @@ async def test_broadcast_reaches_every_approved_active_member(reported: ChatDriv
     app.store.mark_inactive("console:blocked")
     app.console.take()
     text = await reported.say(ADMIN, "/thongbao Họp giao ban lúc 8 giờ")
-    assert text.startswith("Đã gửi thông báo tới 2/2")
+    assert "Xem trước" in text and "2 người" in text
+    assert "Đang gửi thông báo tới 2 người" in await reported.say(ADMIN, "Gửi")
+    await app.wait_background()
+    assert any(t.startswith("Đã gửi thông báo tới 2/2") for t in reported.outbox(ADMIN))
     got = {chat_id: r.text for chat_id, r in app.console.sent}
     assert set(got) == {"lan", "minh"} and "Họp giao ban lúc 8 giờ" in got["lan"]
     assert app.store.audit_entries("broadcast")[0].detail["recipients"] == 2

@@ -300,3 +300,122 @@ async def test_item10_the_units_own_document_fills_the_form_and_is_the_attachmen
     answers = state(app, "lan").data["answers"]
     assert answers["models_count"] == 4 and answers["attachment"]["filename"] == "bao-cao-2024.txt"
     assert "Đã điền" in text
+
+
+# ------------------------------------------------------------------- item 6
+async def test_item6_nhacnho_says_overdue_and_compares_today_with_the_period(
+    chat: ChatDriver, app: Any, clock: FakeClock
+) -> None:
+    from datetime import UTC, datetime
+
+    await chat.register("an", "Sở Tư pháp")
+    clock.set(datetime(2025, 12, 20, 2, 0, tzinfo=UTC))  # after the 2025 due date (30/11/2025)
+    text = await chat.say("an", "/nhacnho")
+    assert "Hôm nay: 20/12/2025" in text
+    assert "chưa nộp" in text and "đã quá hạn 20 ngày" in text, text
+    clock.set(datetime(2027, 3, 1, 2, 0, tzinfo=UTC))  # the directive's period 2021–2025 is over
+    text = await chat.say("an", "/nhacnho")
+    assert "2021–2025" in text and "đã kết thúc" in text and "hỏi" in text, text
+
+
+async def test_item6_hanbaocao_dates_years_and_warnings(chat: ChatDriver) -> None:
+    text = await chat.say(ADMIN, "/hanbaocao 2025 20-12-2025")
+    assert "20/12/2025" in text and "/2025" in text.split("Lịch nhắc mới")[1].split("\n")[0]
+    assert "sau hạn báo cáo tổng hợp" in text  # the compiled report is due 15/12/2025
+    assert "20/11/2025" in await chat.say(ADMIN, "/hanbaocao 2025 2025-11-20")
+    assert "đã qua" in await chat.say(ADMIN, "/hanbaocao 2025 01/03/2025")  # today is 15/06/2025
+    assert "không tồn tại" in await chat.say(ADMIN, "/hanbaocao 2025 31/02/2025")
+
+
+async def test_item6_compiled_reminder_without_recipient_tells_the_admin(app: Any) -> None:
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from bot.reminders import targets
+    from bot.reminders.obligations import for_app
+
+    app.store.touch_user("console", ADMIN, ADMIN, ADMIN)
+    obligations = for_app(app)
+    now = datetime(2025, 12, 15, 1, 0, tzinfo=UTC)  # 08:00 local on the compiled report's due day
+    with Session(app.engine) as session:
+        due = targets.due_messages(session, obligations, now, admin_keys=[f"console:{ADMIN}"])
+    told = [m for m in due if m.recipient.startswith("noone:")]
+    assert told and "chưa có thành viên nào được duyệt" in told[0].outgoing.reply.text
+
+
+# ------------------------------------------------------------------- item 8
+async def test_item8_registration_asks_who_you_are_and_the_admin_and_exports_see_it(
+    chat: ChatDriver, app: Any
+) -> None:
+    from bot.export import export
+
+    await chat.say(ADMIN, "/start")
+    await chat.say("lan", "/dangky Sở Y tế")
+    text = await chat.say("lan", choice=chat.choice_value("lan", "Sở Y tế"))
+    assert "Đã gửi yêu cầu" in text and "họ tên và chức vụ" in text
+    chat.outbox(ADMIN)
+    text = await chat.say("lan", "Nguyễn Thị Lan, chuyên viên phòng Tổng hợp, 0905 123 456")
+    assert "Cảm ơn Nguyễn Thị Lan" in text
+    note = chat.outbox(ADMIN)
+    assert note and "Nguyễn Thị Lan, chuyên viên phòng Tổng hợp, ĐT 0905123456" in note[0]
+    assert "Nguyễn Thị Lan" in await chat.say(ADMIN, "/duyet")
+    m = app.store.current_membership(app.store.get_user("console:lan").id)
+    await chat.say(ADMIN, f"/duyet ok {m.id}")
+    await chat.report("lan")
+    assert "Nguyễn Thị Lan (chuyên viên phòng Tổng hợp)" in export(app, 2024, "csv").decode("utf-8-sig")
+
+
+# ------------------------------------------------------- items 5, 7 and 11
+async def test_item5_members_view_their_reports_and_late_ones_are_marked(chat: ChatDriver, app: Any) -> None:
+    await chat.register("lan", "Sở Y tế")
+    await chat.report("lan")  # for 2024, in June 2025: after the 2024 due date (30/11/2024)
+    await chat.report("lan", ["2024", "9", "Mô hình B", "Tốt hơn", None, None, "2 tỷ", None])
+    text = await chat.say("lan", "/baocaocuatoi")
+    assert (
+        "phiên bản 2/2" in text
+        and "nộp muộn" in text
+        and "Mô hình B" in text
+        and "2.000.000.000 đồng" in text
+    )
+    assert "Mô hình Camera an ninh" in await chat.say("lan", "xem báo cáo 2024 1")
+    assert "Nộp muộn" in await chat.say("lan", "/trangthai 2024")
+    assert "nộp muộn" in await chat.say(ADMIN, "/trangthai 2024")
+    assert "nộp muộn" in await chat.say(ADMIN, "/tonghop 2024")
+
+
+async def test_item7_broadcast_preview_target_and_background(chat: ChatDriver, app: Any) -> None:
+    await chat.register("lan", "Sở Y tế")
+    await chat.register("minh", "Sở Tài chính")
+    await chat.report("lan", ["2025", "5", "Mô hình A", "Tốt", None, None, None, None])
+    app.console.take()
+    text = await chat.say(ADMIN, "/thongbao chưa nộp 2025 Đề nghị nộp báo cáo năm 2025")
+    assert "Xem trước" in text and "1 người" in text and "chưa nộp báo cáo năm 2025" in text
+    assert app.console.take() == []  # nothing sent before the admin confirms
+    assert "Đang gửi" in await chat.say(ADMIN, "Gửi")
+    await app.wait_background()
+    assert [r.text for r in app.console.take("minh")] == ["📢 Thông báo:\nĐề nghị nộp báo cáo năm 2025"]
+    assert app.console.take("lan") == []
+    help_text = await chat.say("lan", "/trogiup")
+    assert "/xongtonghop" in help_text
+
+
+async def test_item7_export_in_the_terminal_writes_the_file(tmp_path: Any) -> None:
+    from bot.channels.console import save_files
+    from bot.messages import OutFile, Reply
+
+    [path] = save_files(Reply("x", files=[OutFile("tong-hop-2024.xlsx", b"PK")]), tmp_path)
+    assert path.read_bytes() == b"PK" and path.name == "tong-hop-2024.xlsx"
+    [again] = save_files(Reply("x", files=[OutFile("tong-hop-2024.xlsx", b"PK2")]), tmp_path)
+    assert again.name == "tong-hop-2024 (2).xlsx"
+
+
+async def test_item11_wording(chat: ChatDriver, app: Any) -> None:
+    await chat.register("lan", "Sở Y tế")
+    text = (await chat.report("lan", confirm=False))[-1].text
+    assert "(đồng): 150.000.000 đồng" not in text and "Kinh phí đã sử dụng: 150.000.000 đồng" in text
+    overview = await chat.say(ADMIN, "/tonghop 2024")
+    missing = overview.split("Chưa nộp (")[1].splitlines()
+    assert all(line.startswith("  - ") for line in missing[1:4])  # one unit per line
+    answer = await chat.say("lan", "Công văn 5500 ban hành ngày nào?")
+    assert "10/11/2020 (ngày 10 tháng 11 năm 2020)" not in answer

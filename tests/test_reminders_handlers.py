@@ -50,7 +50,7 @@ async def test_admin_changes_a_due_date_without_restart(chat, app):
     text = await chat.say("admin", "/hanbaocao 2025 20/11/2025")
     assert "Đã lưu" in text and "20/11/2025" in text and "30/11/2025" in text
     assert "không phải ngày ghi trong văn bản" in text
-    assert "Lịch nhắc mới (08:00): 06/11, 13/11, 17/11, 19/11, 20/11" in text
+    assert "Lịch nhắc mới (08:00): 06/11/2025, 13/11/2025, 17/11/2025, 19/11/2025, 20/11/2025" in text
     member_view = await chat.say("an", "/nhacnho")
     assert "Thứ Năm 20/11/2025" in member_view and "do quản trị viên đặt" in member_view
     with Session(app.engine) as s:

@@ -263,8 +263,10 @@ async def test_broadcast_to_200_users_paced_without_loss(bot):
     bot.fake.block(blocked)
     await bot.say(ADMIN_ID, "/start")
     loop = asyncio.get_running_loop()
+    preview = await bot.say(ADMIN_ID, "/thongbao Họp giao ban <quý 3> & tổng kết lúc 8:00 ngày 20/09/2025")
+    assert "Xem trước" in text_of(preview) and "200 người" in text_of(preview)
     started = loop.time()
-    replies = await bot.say(ADMIN_ID, "/thongbao Họp giao ban <quý 3> & tổng kết lúc 8:00 ngày 20/09/2025")
+    replies = await bot.press(ADMIN_ID, "Gửi")  # after the preview (issue 15 item 7)
     elapsed = loop.time() - started  # the turn is delivered: its reply and the 200 queued messages
     assert "200/200" in text_of(replies) and "hàng gửi" in text_of(replies)
     for uid in members:

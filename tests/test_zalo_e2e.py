@@ -201,6 +201,8 @@ async def test_broadcast_reaches_members_and_marks_blocked_inactive(bot, server)
     server.block("m3")
     before = {u: len(server.texts(u)) for u in ("m1", "m2")}
     texts = await zc.say(ADMIN, "/thongbao Họp giao ban trực tuyến lúc 08:00 ngày 20/06/2025")
+    assert "Xem trước" in texts[-1], texts  # a preview first (issue 15 item 7)
+    texts = await zc.choose(ADMIN, "Gửi")
     assert "3/3" in texts[-1] and "hàng gửi" in texts[-1], texts  # queued in the turn, then sent
     for u in ("m1", "m2"):
         new = server.texts(u)[before[u] :]

@@ -158,6 +158,7 @@ def run_jsonl(app: Any, loop: _Loop, stdin: TextIO, stdout: TextIO) -> int:
         replies = await app.dispatcher.handle(msg)
         for r in replies:
             await app.outbox.send(Outgoing(msg.channel, msg.chat_id, r, msg.user_key))
+        await app.wait_background()  # a broadcast's fan-out and its report, before the next line
 
     for raw in stdin:
         line = raw.strip()
@@ -215,6 +216,7 @@ def run_interactive(app: Any, loop: _Loop, user: str) -> int:
         replies = await app.dispatcher.handle(msg)
         for r in replies:
             await app.outbox.send(Outgoing(msg.channel, msg.chat_id, r, msg.user_key))
+        await app.wait_background()  # a broadcast's fan-out and its report, before the next line
 
     while True:
         try:

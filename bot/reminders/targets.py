@@ -222,14 +222,35 @@ def due_messages(
                             _message(ob, year, p, f"digest:{p.key}", f"digest-{kind}", text, unit_id=None)
                         )
         else:
-            submitted = len(s.submitted)
-            text = texts.compiled_reminder(obligations, ob, year, s.due, today, submitted, len(people.units))
-            for p in people.office:
-                if _reachable(p, channels):
-                    reminders.append(
-                        _message(ob, year, p, p.key, kind, text, done_key=state.done_key(ob.id, year))
-                    )
+            sent, told = _compiled_messages(obligations, s, kind, people, today, channels)
+            reminders.extend(sent)
+            digests.extend(told)
     return reminders + digests
+
+
+def _compiled_messages(
+    obligations: Obligations,
+    s: SeriesState,
+    kind: str,
+    people: People,
+    today: date,
+    channels: set[str] | None,
+) -> tuple[list[DueMessage], list[DueMessage]]:
+    """The standing office's reminders; when nobody there can be reached, a note to the admins saying why."""
+    ob, year = s.obligation, s.year
+    text = texts.compiled_reminder(obligations, ob, year, s.due, today, len(s.submitted), len(people.units))
+    reached = [p for p in people.office if _reachable(p, channels)]
+    sent = [_message(ob, year, p, p.key, kind, text, done_key=state.done_key(ob.id, year)) for p in reached]
+    told: list[DueMessage] = []
+    if not reached:  # once per slot (the ledger key)
+        office = next((u.name for u in people.units if u.standing_office), "")
+        why = texts.no_office_recipient(ob, year, s.due, today, office)
+        told = [
+            _message(ob, year, p, f"noone:{p.key}", f"noone-{kind}", why)
+            for p in people.admins
+            if _reachable(p, channels)
+        ]
+    return sent, told
 
 
 def _message(

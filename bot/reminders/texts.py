@@ -60,8 +60,9 @@ def unit_reminder(
         "Khi đơn vị đã nộp, bot sẽ ngừng nhắc.",
         source_line(obligations, ob),
         SETTING_NOTE,
+        period_note(obligations, year, today),
     ]
-    return "\n".join(lines)
+    return "\n".join(x for x in lines if x)
 
 
 def compiled_reminder(
@@ -81,8 +82,44 @@ def compiled_reminder(
         f"Khi đã gửi báo cáo tổng hợp lên UBND tỉnh, gõ {ob.how_to_submit} {year} để bot ngừng nhắc.",
         source_line(obligations, ob),
         SETTING_NOTE,
+        period_note(obligations, year, today),
     ]
-    return "\n".join(lines)
+    return "\n".join(x for x in lines if x)
+
+
+def period_note(obligations: Obligations, year: int, today: date) -> str:
+    """Today and the report's year against the directive's period: empty inside it; otherwise say so and
+    who to ask (issue 9 item 5: date awareness from the app's clock)."""
+    start, end = obligations.period_start, obligations.period_end
+    doc = f"Công văn {obligations.document_number}".strip()
+    owed = next((o.owed_to for o in obligations.items if o.per_unit), "")
+    ask = f" Nếu chưa rõ, hỏi {owed}." if owed else ""
+    if not start <= year <= end:
+        return (
+            f"Lưu ý: năm {year} nằm ngoài giai đoạn {start}–{end} của {doc}; "
+            f"đây là năm quản trị viên mở thêm để báo cáo.{ask}"
+        )
+    return period_over_note(obligations, today)
+
+
+def period_over_note(obligations: Obligations, today: date) -> str:
+    """After the directive's period (its last year's reports are due early the next year): say so."""
+    start, end = obligations.period_start, obligations.period_end
+    if today.year <= end + 1 and not (today.year == end + 1 and today.month > 3):
+        return ""
+    doc = f"Công văn {obligations.document_number}".strip()
+    owed = next((o.owed_to for o in obligations.items if o.per_unit), "")
+    ask = f" Về việc báo cáo sau giai đoạn này, hỏi {owed}." if owed else ""
+    return f"Lưu ý: hôm nay {fmt_date(today)}, giai đoạn {start}–{end} của {doc} đã kết thúc.{ask}"
+
+
+def no_office_recipient(ob: Obligation, year: int, due: date, today: date, office: str) -> str:
+    """For the admins: a compiled-report reminder that reached nobody, and why."""
+    return (
+        f"Không gửi được nhắc hạn “{ob.title}” năm {year} (hạn {fmt_date(due)}, {days_phrase(today, due)}): "
+        f"{office or 'đơn vị thường trực'} chưa có thành viên nào được duyệt và còn liên lạc được với bot. "
+        "Hãy mời cán bộ của đơn vị này đăng ký (/moi), hoặc duyệt yêu cầu đang chờ (/duyet)."
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,8 +113,8 @@ def _short_name(obligation_id: str) -> str:
 
 
 def schedule_summary(slots: list[Any]) -> str:
-    """``15/11, 22/11, 27/11 ...`` (days of a series)."""
-    return ", ".join(s.day.strftime("%d/%m") for s in slots)
+    """``15/11/2025, 22/11/2025 ...`` (days of a series, with their year: a series may cross a new year)."""
+    return ", ".join(s.day.strftime("%d/%m/%Y") for s in slots)
 
 
 @dataclass(slots=True)

@@ -54,6 +54,15 @@ class SubmitterInfo:
     id: int
     key: str
     display_name: str
+    full_name: str = ""  # asked at registration (issue 15 item 8)
+    position: str = ""
+
+    @property
+    def shown(self) -> str:
+        """Who submitted, as the standing office reads it: "Nguyễn Văn An (chuyên viên)", else the handle."""
+        if self.full_name:
+            return f"{self.full_name} ({self.position})" if self.position else self.full_name
+        return self.display_name or self.key
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +110,8 @@ def overview_statement(year: int) -> Any:
             _USER.c.id.label("p_id"),
             _USER.c.key,
             _USER.c.display_name,
+            _USER.c.full_name,
+            _USER.c.position,
         )
         .select_from(_UNIT)
         .outerjoin(latest, latest.c.unit_id == _UNIT.c.id)
@@ -137,7 +148,9 @@ def overview_rows(bind: Engine | Connection, year: int) -> list[OverviewRow]:
                     r.file_id,
                 )
                 if r.p_id is not None:
-                    who = SubmitterInfo(r.p_id, r.key, r.display_name or "")
+                    who = SubmitterInfo(
+                        r.p_id, r.key, r.display_name or "", r.full_name or "", r.position or ""
+                    )
             out.append((unit, sub, who))
     return out
 

@@ -119,6 +119,8 @@ class ChatDriver:
         if value is None:
             raise AssertionError(f"no unit offered for {unit!r}: {[r.text for r in self.last[user]]}")
         await self.send(user, choice=value)
+        if any("họ tên và chức vụ" in r.text for r in self.last[user]):
+            await self.send(user, f"Cán bộ {user.capitalize()}, chuyên viên")  # who they are (item 8)
         if admin is None:
             return
         store = self.app.store
