@@ -285,7 +285,7 @@ async def _request(ctx: Context, unit_id: int) -> HandlerResult:
     if not ctx.user.full_name:
         begin(ctx, FLOW, PROFILE, {"membership_id": m.id, "unit_name": name})
         ctx.expects_free_text = True
-        return [Reply(text), Reply(ASK_PROFILE)]
+        return Reply(f"{text}\n\n{ASK_PROFILE}")
     return Reply(text)
 
 

@@ -69,7 +69,8 @@ def overdue_lines(session: Session, obligations: Obligations, now: Any, unit: An
         return []
     today = now.astimezone(obligations.policy.zone).date()
     out = []
-    for s in sorted(targets.series(session, obligations, now), key=lambda x: -x.year):
+    recent = [y for y in state.years(session, obligations) if today.year - 2 <= y <= today.year]
+    for s in sorted(targets.series(session, obligations, now, years=recent), key=lambda x: -x.year):
         if s.obligation.per_unit and unit.id not in s.submitted and s.due < today:
             out.append(
                 f"⚠️ {unit.name} chưa nộp {s.obligation.title} năm {s.year}: "

@@ -168,7 +168,7 @@ async def test_resubmission_creates_a_new_version(chat: ChatDriver, app: Any) ->
     subs = app.store.submissions()
     assert [(s.version, s.answers["models_count"]) for s in subs] == [(1, 5), (2, 7)]
     status = await chat.say("lan", "/trangthai 2024")
-    assert "phiên bản 2" in status and "minh" in status
+    assert "phiên bản 2" in status and "Cán bộ Minh" in status
 
 
 async def test_fifty_users_submitting_concurrently(app: Any) -> None:
