@@ -183,6 +183,7 @@ class Dispatcher:
                     raise ValueError(f"flow {name!r} registered by two routers")
                 self.flows[name] = fn
         self._locks = KeyedLock()
+        self._cancel_words = {fold(w) for w in CANCEL_WORDS}
         self.boot = uuid.uuid4().hex[:12]  # this process: a state saved by another one was a restart ago
 
     @property
@@ -287,14 +288,14 @@ class Dispatcher:
         return msg
 
     async def _route(self, ctx: Context, meta: _Meta) -> HandlerResult:
+        """Commands and cancel words first (always), then a refused stale choice, the flow, the rest."""
         msg = ctx.msg
         text = (msg.text or "").strip()
         if msg.choice is not None and msg.choice.startswith("/"):
             text = msg.choice  # a button that runs a command ("/duyet ok 12")
         if text.startswith("/"):
             return await self._run_command(ctx, text)
-        folded = fold(text) if text else ""
-        if folded and folded in {fold(w) for w in CANCEL_WORDS}:
+        if text and fold(text) in self._cancel_words:
             return await self._run_spec(ctx, self.commands.get(CANCEL_COMMAND), "")
         if msg.choice is not None and msg.choice not in meta.values:
             # Pressed on an old message, or forged: never hand a choice that was not offered to a handler.
@@ -304,18 +305,22 @@ class Dispatcher:
             ctx.state = None  # an optional step: a command typed as words just ends it
         if ctx.state is not None:
             return await self._run_flow(ctx)
+        return await self._route_outside_flow(ctx, meta, text)
+
+    async def _route_outside_flow(self, ctx: Context, meta: _Meta, text: str) -> HandlerResult:
+        """A pressed choice (as its label), a keyword command, else the free-text fallback."""
+        msg = ctx.msg
         if msg.choice is not None:
-            label = next(lbl for lbl, val in meta.choices if val == msg.choice)
-            ctx.msg = replace(msg, text=label, choice=None)
-            text, folded = label, fold(label)
+            text = next(lbl for lbl, val in meta.choices if val == msg.choice)
+            ctx.msg = replace(msg, text=text, choice=None)
         matched = self._keyword(text)
         if matched is not None:
             return await self._run_spec(ctx, *matched)
         if msg.attachments and not text:
             return Reply("Tệp đính kèm chỉ dùng khi nộp báo cáo. Gõ /baocao để bắt đầu.")
-        fallback = self.flows.get(DEFAULT_FLOW)
         if not text:
             return Reply(BLANK_HINT)
+        fallback = self.flows.get(DEFAULT_FLOW)
         if fallback is None:
             return Reply("Gõ /trogiup để xem bot giúp được gì.")
         return await fallback(ctx)

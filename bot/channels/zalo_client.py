@@ -86,13 +86,7 @@ def _as_id(value: Any) -> str:
 
 def parse_update(body: Any) -> ZaloUpdate:
     """Accept the wrapped form ``{"ok": true, "result": update}`` and the bare update."""
-    if isinstance(body, dict) and "result" in body and "message" not in body:
-        body = body["result"]
-    if not isinstance(body, dict):
-        raise UpdateFormatError("update is not an object")
-    message = body.get("message")
-    if not isinstance(message, dict):
-        raise UpdateFormatError("update has no message")
+    body, message = _unwrap(body)
     chat: dict[str, Any] = message["chat"] if isinstance(message.get("chat"), dict) else {}
     sender: dict[str, Any] = message["from"] if isinstance(message.get("from"), dict) else {}
     message_id = _as_id(message.get("message_id"))
@@ -100,19 +94,13 @@ def parse_update(body: Any) -> ZaloUpdate:
     chat_id = _as_id(chat.get("id")) or user_id
     if not message_id or not chat_id or not user_id:
         raise UpdateFormatError("message lacks message_id, chat.id or from.id")
-    event = body.get("event_name")
-    if not isinstance(event, str) or not event:
-        # Older samples omit event_name: infer it from the content.
-        event = TEXT if isinstance(message.get("text"), str) else IMAGE if _photo(message) else UNSUPPORTED
     name = next(
         (v for k in ("display_name", "name", "first_name") if isinstance(v := sender.get(k), str) and v),
         "",
     )
-    text = message.get("text")
-    caption = message.get("caption")
-    date = message.get("date")
+    text, caption, date = message.get("text"), message.get("caption"), message.get("date")
     return ZaloUpdate(
-        event_name=event,
+        event_name=_event_name(body, message),
         message_id=message_id,
         chat_id=chat_id,
         user_id=user_id,
@@ -123,6 +111,26 @@ def parse_update(body: Any) -> ZaloUpdate:
         date_ms=date if isinstance(date, int) and not isinstance(date, bool) else None,
         raw=body,
     )
+
+
+def _unwrap(body: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(update, its message); UpdateFormatError when either is not an object."""
+    if isinstance(body, dict) and "result" in body and "message" not in body:
+        body = body["result"]
+    if not isinstance(body, dict):
+        raise UpdateFormatError("update is not an object")
+    message = body.get("message")
+    if not isinstance(message, dict):
+        raise UpdateFormatError("update has no message")
+    return body, message
+
+
+def _event_name(body: dict[str, Any], message: dict[str, Any]) -> str:
+    event = body.get("event_name")
+    if isinstance(event, str) and event:
+        return event
+    # Older samples omit event_name: infer it from the content.
+    return TEXT if isinstance(message.get("text"), str) else IMAGE if _photo(message) else UNSUPPORTED
 
 
 def _photo(message: dict[str, Any]) -> str | None:
