@@ -211,6 +211,11 @@ def build_app(
 
         upgrade(engine)
     store = Store(engine, clock=clock)
+    if pack is None and qa is None:  # every loaded directive (KNOWLEDGE_PACKS), one engine each
+        from knowledge.library import load_library
+
+        qa = load_library(settings.knowledge_pack or None)
+        pack = qa.pack
     if pack is None:
         pack = load_pack(settings.knowledge_pack or None)
     if qa is None:

@@ -15,5 +15,6 @@ ROUTERS: list[str] = [
     "handlers.compiled",
     "handlers.reminders",
     "handlers.web",
+    "handlers.documents",
     "handlers.qa",
 ]

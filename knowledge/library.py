@@ -144,21 +144,26 @@ class Library:
         self.numbers = numbers
 
     # -- answering
-    def answer(self, question: str, unit: str | None = None, context: dict[str, Any] | None = None) -> Any:
+    def answer(
+        self, question: str, unit: str | None = None, context: dict[str, Any] | None = None, **kw: Any
+    ) -> Any:
+        """Same interface as ``QAEngine.answer`` (extra keywords such as ``today`` are passed on)."""
         engines = self.engines
         if len(engines) == 1:
-            return engines[0].answer(question, unit=unit, context=context)
+            return engines[0].answer(question, unit=unit, context=context, **kw)
         context = dict(context or {})
         chosen = self._route(question, engines)
         if chosen is not None:
-            ans = engines[chosen].answer(question, unit=unit, context=self._inner(context, engines[chosen]))
+            ans = engines[chosen].answer(
+                question, unit=unit, context=self._inner(context, engines[chosen]), **kw
+            )
             return self._wrap(ans, engines[chosen], None)
         follow = next((e for e in engines if context.get("inner") and e.pack.id == context.get("pack")), None)
         if follow is not None:  # a follow-up stays with the previous answer's document when it answers there
-            ans = follow.answer(question, unit=unit, context=context.get("inner"))
+            ans = follow.answer(question, unit=unit, context=context.get("inner"), **kw)
             if ans.answered:
                 return self._wrap(ans, follow, None)
-        answers = [(e, e.answer(question, unit=unit, context=None)) for e in engines]
+        answers = [(e, e.answer(question, unit=unit, context=None, **kw)) for e in engines]
         scored = sorted(
             (
                 (a.answered, a.confidence + self._hint(question, e.pack), i, e, a)

@@ -146,3 +146,23 @@ def test_docx_and_pdf_inputs_make_the_same_pack(tmp_path):
     r2 = ingest_text(pdf_text)
     assert r2.pack["meta"]["number"] == "6154/QĐ-UBND" and r2.pack["meta"]["date"] == "30/12/2011"
     assert any(p["ref"] == "Điều 1, khoản 3" for p in r2.passages)
+
+
+async def test_chat_adds_a_document_and_answers_at_once(app, chat, tmp_path, monkeypatch):
+    from bot.messages import Attachment
+
+    monkeypatch.setenv("INGESTED_PACKS_DIR", str(tmp_path / "packs"))
+    data = (DATA / "6154-QD-UBND-HN-2011.md").read_bytes()
+    refused = await chat.say("someone", "/themvanban")
+    assert "6154" not in refused
+    await chat.say("admin", "/themvanban")
+    added = await chat.say("admin", attachments=[Attachment("6154.md", data, "text/markdown")])
+    assert "Đã nạp văn bản 6154/QĐ-UBND" in added
+    listed = await chat.say("admin", "/vanban")
+    assert "6154/QĐ-UBND" in listed and "5500/UBND-NC" in listed
+    answer = await chat.say("admin", "Ai ký Quyết định 6154/QĐ-UBND?")
+    assert "Nguyễn Huy Tưởng" in answer
+    bad = await chat.say(
+        "admin", "/themvanban", attachments=[Attachment("x.pdf", b"nope", "application/pdf")]
+    )
+    assert "Không nạp được văn bản" in bad
