@@ -80,7 +80,7 @@ async def test_sigkill_while_waiting_out_a_429_then_rerun_delivers_every_reminde
             # Wait for a 429 and for the ledger to show nothing in flight: the 429'd reminder went
             # back to "claimed" while the bot waits out retry_after (60 s).
             recorded = False
-            for _ in range(300):
+            for _ in range(1200):  # up to 60 s: a loaded machine starts the subprocess slowly
                 await asyncio.sleep(0.05)
                 st = _statuses(engine)
                 if strict.count_429 >= 1 and st.get("claimed", 0) >= 1 and not st.get("sending"):
