@@ -151,8 +151,20 @@ class Store:
     def seed_units(self, units: Iterable[Any]) -> int:
         """Insert the pack's units that are not in the table yet (by name). Idempotent.
 
-        Existing rows are left alone: an admin may have retired or edited them.
+        Existing rows are left alone: an admin may have retired or edited them.  Two processes starting
+        together on an empty database may both insert the same name: the loser's commit fails on the
+        unique name, and it tries again (then every name is there and nothing is added).
         """
+        wanted = list(units)
+        for attempt in range(3):
+            try:
+                return self._seed_units_once(wanted)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        return 0
+
+    def _seed_units_once(self, units: list[Any]) -> int:
         added = 0
         with self.session() as s:
             existing = set(s.exec(select(Unit.name)).all())
